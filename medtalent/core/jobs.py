@@ -1,0 +1,67 @@
+"""Background jobs with progress a page can watch.
+
+A service starts a job with ``job_start``; the task body runs inside ``job_running`` and reports
+progress through the reporter it yields. The progress bar partial polls the job with HTMX.
+"""
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django_tasks.base import Task
+
+from .models import Job
+
+logger = logging.getLogger(__name__)
+
+
+class JobCancelled(Exception):
+    pass
+
+
+class JobReporter:
+    def __init__(self, job_id: str) -> None:
+        self.job_id = job_id
+
+    def progress(self, percent: float, message: str = "") -> None:
+        """Record progress; raises ``JobCancelled`` once somebody asked the job to stop."""
+        Job.objects.filter(pk=self.job_id).update(percent=max(0, min(100, int(percent))), message=str(message)[:300])
+        if Job.objects.filter(pk=self.job_id, cancel_requested=True).exists():
+            raise JobCancelled
+
+
+def job_start(*, task: Task, kind: str, label: str, owner: Any, **task_kwargs: Any) -> Job:
+    """Create the job record and enqueue its task once the surrounding transaction commits."""
+    job = Job.objects.create(kind=kind, label=str(label)[:200], owner=owner)
+
+    def enqueue() -> None:
+        result = task.enqueue(job_id=str(job.pk), **task_kwargs)
+        Job.objects.filter(pk=job.pk).update(task_result_id=str(result.id))
+
+    transaction.on_commit(enqueue)
+    return job
+
+
+def job_cancel(*, job: Job) -> None:
+    Job.objects.filter(pk=job.pk, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).update(cancel_requested=True)
+
+
+@contextmanager
+def job_running(job_id: str) -> Iterator[JobReporter]:
+    """Run a job's body: mark it running, then succeeded, cancelled or failed."""
+    Job.objects.filter(pk=job_id).update(status=Job.Status.RUNNING)
+    try:
+        yield JobReporter(job_id)
+    except JobCancelled:
+        Job.objects.filter(pk=job_id).update(status=Job.Status.CANCELLED, message=_("Cancelled"))
+    except Exception as error:
+        logger.exception("Job %s failed", job_id)
+        Job.objects.filter(pk=job_id).update(status=Job.Status.FAILED, message=str(error)[:300])
+        raise
+    else:
+        Job.objects.filter(pk=job_id).exclude(status=Job.Status.CANCELLED).update(
+            status=Job.Status.SUCCEEDED, percent=100
+        )

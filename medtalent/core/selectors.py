@@ -1,0 +1,38 @@
+import uuid
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from .models import AuditEvent, Job, Notification
+
+
+def notification_list_for_user(user: Any, *, unread_only: bool = False) -> QuerySet[Notification]:
+    notifications = Notification.objects.filter(recipient=user)
+    return notifications.filter(read_at__isnull=True) if unread_only else notifications
+
+
+def get_job_for_user(user: Any, job_id: uuid.UUID) -> Job:
+    """A job is its starter's; administrators see all of them."""
+    jobs = Job.objects.all() if user.has_perm("core.view_auditevent") else Job.objects.filter(owner=user)
+    return get_object_or_404(jobs, pk=job_id)
+
+
+def audit_event_list(
+    *, actor_id: int | None = None, action: str = "", target_type_id: int | None = None, target_id: str = "",
+    since: Any = None, until: Any = None,
+) -> QuerySet[AuditEvent]:
+    events = AuditEvent.objects.select_related("actor", "target_type")
+    if actor_id:
+        events = events.filter(actor_id=actor_id)
+    if action:
+        events = events.filter(action__startswith=action)
+    if target_type_id:
+        events = events.filter(target_type_id=target_type_id)
+    if target_id:
+        events = events.filter(target_id=target_id)
+    if since:
+        events = events.filter(created_at__date__gte=since)
+    if until:
+        events = events.filter(created_at__date__lte=until)
+    return events

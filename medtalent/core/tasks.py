@@ -1,0 +1,12 @@
+from django_tasks import task
+
+from .jobs import job_running
+from .notifications import notification_digest_send
+
+
+@task()
+def notification_digest_task(job_id: str) -> None:
+    with job_running(job_id) as reporter:
+        reporter.progress(10, "")
+        sent = notification_digest_send()
+        reporter.progress(100, str(sent))

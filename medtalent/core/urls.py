@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("language/", views.language_set, name="language_set"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/read/", views.notification_read, name="notifications_read"),
+    path("jobs/<uuid:job_id>/progress/", views.job_progress, name="job_progress"),
+    path("jobs/<uuid:job_id>/cancel/", views.job_cancel_view, name="job_cancel"),
+    path("audit/", views.audit_list, name="audit"),
+    path("api/docs", views.api_docs_redirect, name="api_docs_short"),
+]

@@ -1,0 +1,99 @@
+import datetime
+import uuid
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.dateparse import parse_date
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
+from django.views.decorators.http import require_POST
+
+from . import selectors
+from .jobs import job_cancel
+from .notifications import notification_mark_read
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Switch language for this browser, and remember it as the user's preference."""
+    from django.conf import settings
+
+    language = request.POST.get("language", "")
+    target = request.POST.get("next", "/")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if language and check_for_language(language):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax", secure=request.is_secure()
+        )
+        if request.user.is_authenticated:
+            from medtalent.people.services import user_language_set
+
+            user_language_set(actor=request.user, language=language)
+    return response
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.notification_list_for_user(request.user), 30).get_page(request.GET.get("page"))
+    return render(request, "core/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest) -> HttpResponse:
+    ids = [int(value) for value in request.POST.getlist("id") if value.isdigit()] or None
+    notification_mark_read(user=request.user, notification_ids=ids)
+    return redirect("notifications")
+
+
+@login_required
+def job_progress(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    job = selectors.get_job_for_user(request.user, job_id)
+    return render(request, "core/_job_progress.html", {"job": job})
+
+
+@login_required
+@require_POST
+def job_cancel_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    job = selectors.get_job_for_user(request.user, job_id)
+    job_cancel(job=job)
+    job.refresh_from_db()
+    return render(request, "core/_job_progress.html", {"job": job})
+
+
+@login_required
+def audit_list(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("core.view_auditevent"):
+        raise PermissionDenied
+    params = request.GET
+    events = selectors.audit_event_list(
+        actor_id=int(params["actor"]) if params.get("actor", "").isdigit() else None,
+        action=params.get("action", "").strip(),
+        target_type_id=int(params["type"]) if params.get("type", "").isdigit() else None,
+        target_id=params.get("object", "").strip(),
+        since=_date_or_none(params.get("since", "")),
+        until=_date_or_none(params.get("until", "")),
+    )
+    page = Paginator(events, 50).get_page(params.get("page"))
+    types = ContentType.objects.filter(
+        pk__in=selectors.audit_event_list().values("target_type_id").distinct()
+    ).order_by("app_label", "model")
+    return render(request, "core/audit.html", {"page": page, "types": types, "filters": params})
+
+
+def _date_or_none(value: str) -> datetime.date | None:
+    try:
+        return parse_date(value.strip())
+    except ValueError:
+        return None
+
+
+def api_docs_redirect(request: HttpRequest) -> HttpResponse:
+    return redirect(reverse("api:openapi-view"))

@@ -1,0 +1,500 @@
+"""People, institutions, departments and mentorships over JSON.
+
+Each endpoint parses input, reaches its object through an access helper (404 for what the user may
+not see), checks the rule for the action, and calls one service.
+"""
+
+import datetime
+from typing import Any, Literal
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+from pydantic import ConfigDict
+
+from . import selectors, services
+from .access import get_person_for_user
+from .models import Department, FacultyProfile, Gender, Institution, Mentorship, Person, TraineeLevel, TraineeProfile
+
+router = Router(tags=["people"])
+
+GenderValue = Literal["female", "male", "unspecified"]
+LevelValue = Literal[tuple(level.value for level in TraineeLevel)]  # type: ignore[valid-type]
+
+
+class StrictSchema(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+def require(request: HttpRequest, permission: str, obj: Any = None) -> None:
+    if not request.user.has_perm(permission, obj):
+        raise PermissionDenied
+
+
+# --- institutions ------------------------------------------------------------------------------
+
+
+class InstitutionOut(Schema):
+    id: int
+    code: str
+    name_zh: str
+    name_en: str
+    name: str
+    kind: str
+    parent_id: int | None
+    city: str
+    is_training_base: bool
+    department_count: int = 0
+
+
+class InstitutionIn(StrictSchema):
+    code: str = Field(..., min_length=1, max_length=40)
+    name_zh: str = Field(..., min_length=1, max_length=120)
+    name_en: str = Field("", max_length=160)
+    kind: Literal[tuple(kind.value for kind in Institution.Kind)]  # type: ignore[valid-type]
+    parent_id: int | None = None
+    city: str = Field("", max_length=60)
+    is_training_base: bool = False
+
+
+class InstitutionPatch(StrictSchema):
+    name_zh: str | None = Field(None, min_length=1, max_length=120)
+    name_en: str | None = Field(None, max_length=160)
+    parent_id: int | None = None
+    city: str | None = Field(None, max_length=60)
+    is_training_base: bool | None = None
+
+
+def _institution_fields(data: dict[str, Any]) -> dict[str, Any]:
+    if "parent_id" in data:
+        parent_id = data.pop("parent_id")
+        data["parent"] = get_object_or_404(Institution, pk=parent_id) if parent_id else None
+    return data
+
+
+@router.get("/institutions", response=list[InstitutionOut])
+@paginate(PageNumberPagination)
+def list_institutions(request: HttpRequest, kind: str = "") -> Any:
+    institutions = selectors.institution_list()
+    return institutions.filter(kind=kind) if kind else institutions
+
+
+@router.get("/institutions/{institution_id}", response=InstitutionOut)
+def get_institution(request: HttpRequest, institution_id: int) -> Any:
+    return selectors.get_institution(institution_id)
+
+
+@router.post("/institutions", response={201: InstitutionOut})
+def create_institution(request: HttpRequest, payload: InstitutionIn) -> Any:
+    require(request, "people.add_institution")
+    institution = services.institution_save(actor=request.user, **_institution_fields(payload.dict()))
+    return 201, selectors.get_institution(institution.pk)
+
+
+@router.patch("/institutions/{institution_id}", response=InstitutionOut)
+def update_institution(request: HttpRequest, institution_id: int, payload: InstitutionPatch) -> Any:
+    institution = selectors.get_institution(institution_id)
+    require(request, "people.change_institution", institution)
+    services.institution_save(
+        actor=request.user, institution=institution, **_institution_fields(payload.dict(exclude_unset=True))
+    )
+    return selectors.get_institution(institution_id)
+
+
+@router.delete("/institutions/{institution_id}", response={204: None})
+def delete_institution(request: HttpRequest, institution_id: int) -> Any:
+    institution = selectors.get_institution(institution_id)
+    require(request, "people.change_institution", institution)
+    services.organisation_delete(actor=request.user, obj=institution)
+    return 204, None
+
+
+# --- departments -------------------------------------------------------------------------------
+
+
+class DepartmentOut(Schema):
+    id: int
+    institution_id: int
+    institution_name: str = Field(..., alias="institution.name")
+    code: str
+    name_zh: str
+    name_en: str
+    name: str
+    kind: str
+    rotation_capacity: int | None
+    staff_count: int = 0
+
+
+class DepartmentIn(StrictSchema):
+    institution_id: int
+    code: str = Field(..., min_length=1, max_length=40)
+    name_zh: str = Field(..., min_length=1, max_length=120)
+    name_en: str = Field("", max_length=160)
+    kind: Literal[tuple(kind.value for kind in Department.Kind)] = "clinical"  # type: ignore[valid-type]
+    rotation_capacity: int | None = Field(None, ge=0, le=999)
+    linked_department_ids: list[int] | None = None
+
+
+class DepartmentPatch(StrictSchema):
+    name_zh: str | None = Field(None, min_length=1, max_length=120)
+    name_en: str | None = Field(None, max_length=160)
+    kind: Literal[tuple(kind.value for kind in Department.Kind)] | None = None  # type: ignore[valid-type]
+    rotation_capacity: int | None = Field(None, ge=0, le=999)
+    linked_department_ids: list[int] | None = None
+
+
+@router.get("/departments", response=list[DepartmentOut])
+@paginate(PageNumberPagination)
+def list_departments(request: HttpRequest, institution_id: int | None = None, kind: str = "") -> Any:
+    return selectors.department_list(institution_id=institution_id, kind=kind)
+
+
+@router.get("/departments/{department_id}", response=DepartmentOut)
+def get_department(request: HttpRequest, department_id: int) -> Any:
+    return selectors.get_department(department_id)
+
+
+@router.post("/departments", response={201: DepartmentOut})
+def create_department(request: HttpRequest, payload: DepartmentIn) -> Any:
+    data = payload.dict()
+    institution = get_object_or_404(Institution, pk=data.pop("institution_id"))
+    require(request, "people.change_department", Department(institution=institution))
+    department = services.department_save(actor=request.user, institution=institution, **data)
+    return 201, selectors.get_department(department.pk)
+
+
+@router.patch("/departments/{department_id}", response=DepartmentOut)
+def update_department(request: HttpRequest, department_id: int, payload: DepartmentPatch) -> Any:
+    department = selectors.get_department(department_id)
+    require(request, "people.change_department", department)
+    services.department_save(actor=request.user, department=department, **payload.dict(exclude_unset=True))
+    return selectors.get_department(department_id)
+
+
+@router.delete("/departments/{department_id}", response={204: None})
+def delete_department(request: HttpRequest, department_id: int) -> Any:
+    department = selectors.get_department(department_id)
+    require(request, "people.change_department", department)
+    services.organisation_delete(actor=request.user, obj=department)
+    return 204, None
+
+
+# --- people ------------------------------------------------------------------------------------
+
+
+class TraineeProfileOut(Schema):
+    id: int
+    level: str
+    institution_id: int
+    department_id: int | None
+    cohort: int
+    specialty: str
+    student_number: str
+    status: str
+    start_date: datetime.date
+    end_date: datetime.date | None
+
+
+class FacultyProfileOut(Schema):
+    staff_number: str
+    clinical_title: str
+    academic_title: str
+    supervisor_qualification: str
+    is_clinical_teacher: bool
+
+
+class PersonOut(Schema):
+    id: int
+    version: int
+    name_zh: str
+    name_latin: str
+    display_name: str
+    gender: str
+    institution_id: int
+    institution_name: str
+    department_id: int | None
+    department_name: str | None
+    faculty: FacultyProfileOut | None
+    level: str | None
+    private_visible: bool
+    birth_date: datetime.date | None
+    email: str | None
+    phone: str | None
+    national_id: str | None
+
+    @staticmethod
+    def resolve_institution_name(obj: Person) -> str:
+        return obj.institution.name
+
+    @staticmethod
+    def resolve_department_name(obj: Person) -> str | None:
+        return obj.department.name if obj.department else None
+
+    @staticmethod
+    def resolve_faculty(obj: Person) -> FacultyProfile | None:
+        return getattr(obj, "faculty_profile", None)
+
+    @staticmethod
+    def resolve_level(obj: Person) -> str | None:
+        profiles = getattr(obj, "active_trainee_profiles", [])
+        return profiles[0].level if profiles else None
+
+    @staticmethod
+    def resolve_private_visible(obj: Person) -> bool:
+        return bool(obj.can_view_private)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_birth_date(obj: Person) -> datetime.date | None:
+        return obj.birth_date if obj.can_view_private else None  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_email(obj: Person) -> str | None:
+        return obj.email if obj.can_view_private else None  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_phone(obj: Person) -> str | None:
+        return obj.phone if obj.can_view_private else None  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_national_id(obj: Person) -> str | None:
+        if obj.can_view_national_id:  # type: ignore[attr-defined]
+            return obj.national_id
+        return obj.masked_national_id if obj.can_view_private else None  # type: ignore[attr-defined]
+
+
+class PersonDetailOut(PersonOut):
+    trainee_profiles: list[TraineeProfileOut]
+
+    @staticmethod
+    def resolve_trainee_profiles(obj: Person) -> list[TraineeProfile]:
+        return obj.profile_history if obj.can_view_private else []  # type: ignore[attr-defined]
+
+
+class PersonIn(StrictSchema):
+    name_zh: str = Field("", max_length=60)
+    name_latin: str = Field("", max_length=120)
+    gender: GenderValue = "unspecified"
+    birth_date: datetime.date | None = None
+    national_id: str | None = Field(None, max_length=18)
+    email: str = Field("", max_length=254)
+    phone: str = Field("", max_length=30)
+    institution_id: int
+    department_id: int | None = None
+
+
+class PersonPatch(StrictSchema):
+    version: int = Field(..., ge=1, description="The version you read; a stale one answers 409.")
+    name_zh: str | None = Field(None, max_length=60)
+    name_latin: str | None = Field(None, max_length=120)
+    gender: GenderValue | None = None
+    birth_date: datetime.date | None = None
+    national_id: str | None = Field(None, max_length=18)
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=30)
+    institution_id: int | None = None
+    department_id: int | None = None
+
+
+def _person_fields(data: dict[str, Any]) -> dict[str, Any]:
+    if "institution_id" in data:
+        data["institution"] = get_object_or_404(Institution, pk=data.pop("institution_id"))
+    if "department_id" in data:
+        department_id = data.pop("department_id")
+        data["department"] = get_object_or_404(Department, pk=department_id) if department_id else None
+    return data
+
+
+@router.get("/people", response=list[PersonOut])
+@paginate(PageNumberPagination)
+def list_people(
+    request: HttpRequest,
+    q: str = Query("", max_length=100),
+    institution_id: int | None = None,
+    department_id: int | None = None,
+    level: LevelValue | None = None,
+    cohort: int | None = None,
+    kind: Literal["trainee", "faculty", ""] = "",
+) -> Any:
+    return selectors.person_list_for_user(
+        request.user,
+        selectors.PersonFilters(
+            search=q, institution_id=institution_id, department_id=department_id, level=level or "", cohort=cohort, kind=kind
+        ),
+    )
+
+
+@router.get("/people/{person_id}", response=PersonDetailOut)
+def get_person(request: HttpRequest, person_id: int) -> Any:
+    return selectors.person_detail_for_user(request.user, person_id)
+
+
+@router.post("/people", response={201: PersonDetailOut})
+def create_person(request: HttpRequest, payload: PersonIn) -> Any:
+    fields = _person_fields(payload.dict())
+    require(request, "people.add_person", fields["institution"])
+    person = services.person_create(actor=request.user, **fields)
+    return 201, selectors.person_detail_for_user(request.user, person.pk)
+
+
+@router.patch("/people/{person_id}", response=PersonDetailOut)
+def update_person(request: HttpRequest, person_id: int, payload: PersonPatch) -> Any:
+    person = get_person_for_user(request.user, person_id)
+    data = payload.dict(exclude_unset=True)
+    expected_version = data.pop("version")
+    contacts_only = not request.user.has_perm("people.change_person", person)
+    if contacts_only:
+        require(request, "people.change_person_contacts", person)
+    services.person_update(
+        actor=request.user,
+        person=person,
+        expected_version=expected_version,
+        contacts_only=contacts_only,
+        **_person_fields(data),
+    )
+    return selectors.person_detail_for_user(request.user, person_id)
+
+
+@router.delete("/people/{person_id}", response={204: None})
+def delete_person(request: HttpRequest, person_id: int) -> Any:
+    person = get_person_for_user(request.user, person_id)
+    require(request, "people.delete_person", person)
+    services.person_delete(actor=request.user, person=person)
+    return 204, None
+
+
+class TraineeProfileIn(StrictSchema):
+    level: LevelValue
+    institution_id: int
+    department_id: int | None = None
+    cohort: int = Field(..., ge=1950, le=2100)
+    specialty: str = Field("", max_length=80)
+    student_number: str = Field("", max_length=30)
+    status: Literal[tuple(status.value for status in TraineeProfile.Status)] = "active"  # type: ignore[valid-type]
+    start_date: datetime.date
+    end_date: datetime.date | None = None
+
+
+class TraineeProfilePatch(StrictSchema):
+    department_id: int | None = None
+    specialty: str | None = Field(None, max_length=80)
+    student_number: str | None = Field(None, max_length=30)
+    status: Literal[tuple(status.value for status in TraineeProfile.Status)] | None = None  # type: ignore[valid-type]
+    end_date: datetime.date | None = None
+
+
+@router.post("/people/{person_id}/trainee-profiles", response={201: TraineeProfileOut})
+def start_trainee_profile(request: HttpRequest, person_id: int, payload: TraineeProfileIn) -> Any:
+    person = get_person_for_user(request.user, person_id)
+    require(request, "people.change_person", person)
+    profile = services.trainee_profile_start(actor=request.user, person=person, **_person_fields(payload.dict()))
+    return 201, profile
+
+
+@router.patch("/trainee-profiles/{profile_id}", response=TraineeProfileOut)
+def update_trainee_profile(request: HttpRequest, profile_id: int, payload: TraineeProfilePatch) -> Any:
+    profile = selectors.get_trainee_profile_for_user(request.user, profile_id)
+    require(request, "people.change_person", profile.person)
+    return services.trainee_profile_update(
+        actor=request.user, profile=profile, **_person_fields(payload.dict(exclude_unset=True))
+    )
+
+
+class FacultyProfileIn(StrictSchema):
+    staff_number: str = Field("", max_length=30)
+    clinical_title: Literal[tuple(t.value for t in FacultyProfile.ClinicalTitle)] = ""  # type: ignore[valid-type]
+    academic_title: Literal[tuple(t.value for t in FacultyProfile.AcademicTitle)] = ""  # type: ignore[valid-type]
+    supervisor_qualification: Literal[tuple(t.value for t in FacultyProfile.SupervisorQualification)] = ""  # type: ignore[valid-type]
+    is_clinical_teacher: bool = False
+
+
+@router.put("/people/{person_id}/faculty-profile", response=FacultyProfileOut)
+def set_faculty_profile(request: HttpRequest, person_id: int, payload: FacultyProfileIn) -> Any:
+    person = get_person_for_user(request.user, person_id)
+    require(request, "people.change_person", person)
+    return services.faculty_profile_set(actor=request.user, person=person, **payload.dict())
+
+
+# --- mentorships -------------------------------------------------------------------------------
+
+MentorshipKind = Literal[tuple(kind.value for kind in Mentorship.Kind)]  # type: ignore[valid-type]
+
+
+class MentorshipOut(Schema):
+    id: int
+    version: int
+    mentor_id: int
+    mentor_name: str = Field(..., alias="mentor.display_name")
+    mentee_id: int
+    mentee_name: str = Field(..., alias="mentee.display_name")
+    kind: str
+    start_date: datetime.date
+    end_date: datetime.date | None
+    note: str
+
+
+class MentorshipIn(StrictSchema):
+    mentor_id: int
+    mentee_id: int
+    kind: MentorshipKind
+    start_date: datetime.date
+    end_date: datetime.date | None = None
+    note: str = Field("", max_length=300)
+
+
+class MentorshipPatch(StrictSchema):
+    version: int = Field(..., ge=1)
+    kind: MentorshipKind | None = None
+    start_date: datetime.date | None = None
+    end_date: datetime.date | None = None
+    note: str | None = Field(None, max_length=300)
+
+
+@router.get("/mentorships", response=list[MentorshipOut])
+@paginate(PageNumberPagination)
+def list_mentorships(
+    request: HttpRequest,
+    mentor_id: int | None = None,
+    mentee_id: int | None = None,
+    kind: MentorshipKind | None = None,
+    active: bool = False,
+) -> Any:
+    return selectors.mentorship_list_for_user(
+        request.user, mentor_id=mentor_id, mentee_id=mentee_id, kind=kind or "", active_only=active
+    )
+
+
+@router.get("/mentorships/{mentorship_id}", response=MentorshipOut)
+def get_mentorship(request: HttpRequest, mentorship_id: int) -> Any:
+    return selectors.get_mentorship_for_user(request.user, mentorship_id)
+
+
+@router.post("/mentorships", response={201: MentorshipOut})
+def create_mentorship(request: HttpRequest, payload: MentorshipIn) -> Any:
+    data = payload.dict()
+    mentee = get_person_for_user(request.user, data.pop("mentee_id"))
+    mentor = get_person_for_user(request.user, data.pop("mentor_id"))
+    probe = Mentorship(mentor=mentor, mentee=mentee)
+    require(request, "people.change_mentorship", probe)
+    mentorship = services.mentorship_create(actor=request.user, mentor=mentor, mentee=mentee, **data)
+    return 201, selectors.get_mentorship_for_user(request.user, mentorship.pk)
+
+
+@router.patch("/mentorships/{mentorship_id}", response=MentorshipOut)
+def update_mentorship(request: HttpRequest, mentorship_id: int, payload: MentorshipPatch) -> Any:
+    mentorship = selectors.get_mentorship_for_user(request.user, mentorship_id)
+    require(request, "people.change_mentorship", mentorship)
+    data = payload.dict(exclude_unset=True)
+    services.mentorship_update(
+        actor=request.user, mentorship=mentorship, expected_version=data.pop("version"), **data
+    )
+    return selectors.get_mentorship_for_user(request.user, mentorship_id)
+
+
+@router.delete("/mentorships/{mentorship_id}", response={204: None})
+def delete_mentorship(request: HttpRequest, mentorship_id: int) -> Any:
+    mentorship = selectors.get_mentorship_for_user(request.user, mentorship_id)
+    require(request, "people.change_mentorship", mentorship)
+    services.mentorship_delete(actor=request.user, mentorship=mentorship)
+    return 204, None

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("people/", views.directory, name="directory"),
+    path("people/<int:person_id>/", views.person_detail, name="person_detail"),
+    path("people/<int:person_id>/edit/", views.person_edit, name="person_edit"),
+    path("people/<int:person_id>/mentorships/new/", views.mentorship_add, name="mentorship_add"),
+    path("institutions/", views.institution_list_view, name="institutions"),
+    path("institutions/<int:institution_id>/", views.institution_detail, name="institution_detail"),
+    path("departments/<int:department_id>/", views.department_detail, name="department_detail"),
+    path("account/tokens/", views.api_tokens, name="api_tokens"),
+    path("account/tokens/<int:token_id>/revoke/", views.api_token_revoke_view, name="api_token_revoke"),
+]

@@ -1,0 +1,199 @@
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from medtalent.core.errors import ApplicationError
+from medtalent.core.forms import add_service_error
+from medtalent.core.selectors import notification_list_for_user
+
+from . import selectors, services
+from .access import get_person_for_user, scope_for
+from .forms import ApiTokenForm, MentorshipForm, PersonForm, StyledPasswordChangeForm
+from .models import ApiToken, Institution, Mentorship, Role, TraineeLevel
+
+
+class AuditedPasswordChangeView(auth_views.PasswordChangeView):
+    form_class = StyledPasswordChangeForm
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        services.user_password_changed(actor=self.request.user)
+        return response
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    scope = scope_for(user)
+    context: dict[str, Any] = {"scope": scope, "notifications": notification_list_for_user(user)[:5]}
+    if user.person_id:
+        context["me"] = selectors.person_detail_for_user(user, user.person_id)
+    if scope.has_role(Role.PROGRAMME_OFFICER, Role.TALENT_OFFICER, Role.LEADER):
+        counts = selectors.people_counts_for_user(user)
+        context["counts"] = counts
+        context["level_chart"] = {
+            "labels": [label for _value, label, _total in counts.trainees_by_level],
+            "values": [total for _value, _label, total in counts.trainees_by_level],
+        }
+    department_ids = scope.head_department_ids | scope.teacher_department_ids
+    if department_ids:
+        context["department_trainees"] = selectors.trainees_in_departments_for_user(user, department_ids)[:50]
+    return render(request, "people/home.html", context)
+
+
+def _filters_from(request: HttpRequest) -> selectors.PersonFilters:
+    params = request.GET
+
+    def number(name: str) -> int | None:
+        value = params.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    level = params.get("level", "")
+    kind = params.get("kind", "")
+    return selectors.PersonFilters(
+        search=params.get("q", "")[:100],
+        institution_id=number("institution"),
+        department_id=number("department"),
+        level=level if level in TraineeLevel.values else "",
+        cohort=number("cohort"),
+        kind=kind if kind in ("trainee", "faculty") else "",
+    )
+
+
+@login_required
+def directory(request: HttpRequest) -> HttpResponse:
+    filters = _filters_from(request)
+    page = Paginator(selectors.person_list_for_user(request.user, filters), 25).get_page(request.GET.get("page"))
+    context = {"page": page, "filters": filters, "levels": TraineeLevel.choices, "institutions": Institution.objects.order_by("code")}
+    if request.headers.get("HX-Request"):
+        return render(request, "people/_directory_results.html", context)
+    return render(request, "people/directory.html", context)
+
+
+@login_required
+def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = selectors.person_detail_for_user(request.user, person_id)
+    return render(
+        request,
+        "people/person_detail.html",
+        {
+            "person": person,
+            "can_edit": request.user.has_perm("people.change_person_contacts", person),
+            "can_manage": request.user.has_perm("people.change_person", person),
+        },
+    )
+
+
+@login_required
+def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = get_person_for_user(request.user, person_id)
+    if not request.user.has_perm("people.change_person_contacts", person):
+        raise PermissionDenied
+    contacts_only = not request.user.has_perm("people.change_person", person)
+    if request.method == "POST":
+        form = PersonForm(request.POST, instance=person, contacts_only=contacts_only)
+        if form.is_valid():
+            changes = {name: value for name, value in form.cleaned_data.items() if name != "version"}
+            try:
+                services.person_update(
+                    actor=request.user,
+                    person=get_person_for_user(request.user, person_id),
+                    expected_version=form.cleaned_data["version"],
+                    contacts_only=contacts_only,
+                    **changes,
+                )
+            except (ApplicationError, ValidationError) as error:
+                add_service_error(form, error)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("person_detail", person_id=person_id)
+    else:
+        form = PersonForm(instance=person, initial={"version": person.version}, contacts_only=contacts_only)
+    if "national_id" in form.fields and not request.user.has_perm("people.view_national_id", person):
+        del form.fields["national_id"]
+    return render(request, "people/person_form.html", {"person": person, "form": form})
+
+
+@login_required
+def mentorship_add(request: HttpRequest, person_id: int) -> HttpResponse:
+    mentee = get_person_for_user(request.user, person_id)
+    probe = Mentorship(mentee=mentee)
+    if not request.user.has_perm("people.change_mentorship", probe):
+        raise PermissionDenied
+    mentor_choices = selectors.person_list_for_user(request.user).exclude(pk=mentee.pk)
+    form = MentorshipForm(request.POST or None, mentor_choices=mentor_choices)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.mentorship_create(actor=request.user, mentee=mentee, **form.cleaned_data)
+        except (ApplicationError, ValidationError) as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Mentorship added."))
+            return redirect("person_detail", person_id=person_id)
+    return render(request, "people/mentorship_form.html", {"person": mentee, "form": form})
+
+
+@login_required
+def institution_list_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "people/institution_list.html", {"institutions": selectors.institution_list()})
+
+
+@login_required
+def institution_detail(request: HttpRequest, institution_id: int) -> HttpResponse:
+    institution = selectors.get_institution(institution_id)
+    return render(
+        request,
+        "people/institution_detail.html",
+        {
+            "institution": institution,
+            "departments": selectors.department_list(institution_id=institution.pk),
+            "affiliates": institution.affiliates.order_by("code"),
+        },
+    )
+
+
+@login_required
+def department_detail(request: HttpRequest, department_id: int) -> HttpResponse:
+    department = selectors.get_department(department_id)
+    people = selectors.person_list_for_user(request.user)
+    return render(
+        request,
+        "people/department_detail.html",
+        {
+            "department": department,
+            "staff": people.filter(department=department, faculty_profile__isnull=False),
+            "trainees": selectors.trainees_in_departments_for_user(request.user, {department.pk}),
+        },
+    )
+
+
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    new_secret = None
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _token, new_secret = services.api_token_create(actor=request.user, name=form.cleaned_data["name"])
+        except ApplicationError as error:
+            add_service_error(form, error)
+        else:
+            form = ApiTokenForm()
+    tokens = ApiToken.objects.filter(user=request.user)
+    return render(request, "people/api_tokens.html", {"form": form, "tokens": tokens, "new_secret": new_secret})
+
+
+@login_required
+def api_token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("api_tokens")
+    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    services.api_token_revoke(actor=request.user, token=token)
+    messages.success(request, _("Token revoked."))
+    return redirect("api_tokens")
