@@ -109,7 +109,11 @@ def django_validation_error(request: HttpRequest, exc: DjangoValidationError) ->
 @api.exception_handler(IntegrityError)
 def integrity_error(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
     # Validation runs first, so this is a race with a concurrent write: say so, write nothing.
-    return _error(request, 409, _("The change conflicts with another record (for example a duplicate). Nothing was saved."))
+    return _error(
+        request,
+        409,
+        _("The change conflicts with another record (for example a duplicate). Nothing was saved."),
+    )
 
 
 @api.exception_handler(Http404)

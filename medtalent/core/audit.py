@@ -51,11 +51,7 @@ def audit_snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, A
 
 def audit_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """``{field: [before, after]}`` for the fields whose value changed."""
-    return {
-        name: [before.get(name), value]
-        for name, value in after.items()
-        if before.get(name) != value
-    }
+    return {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
 
 
 def audit_record(

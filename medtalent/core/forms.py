@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from .errors import ApplicationError
 
 
-def add_service_error(form: forms.Form, error: ApplicationError | ValidationError) -> None:
+def add_service_error(form: forms.BaseForm, error: ApplicationError | ValidationError) -> None:
     if isinstance(error, ApplicationError):
         field = error.field if error.field in form.fields else None
         form.add_error(field, str(error.message))
@@ -21,7 +21,7 @@ def add_service_error(form: forms.Form, error: ApplicationError | ValidationErro
 class StyledFormMixin:
     """Bootstrap classes on every widget, so templates render fields with one include."""
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():  # type: ignore[attr-defined]
             widget = field.widget

@@ -28,7 +28,9 @@ class JobReporter:
 
     def progress(self, percent: float, message: str = "") -> None:
         """Record progress; raises ``JobCancelled`` once somebody asked the job to stop."""
-        Job.objects.filter(pk=self.job_id).update(percent=max(0, min(100, int(percent))), message=str(message)[:300])
+        Job.objects.filter(pk=self.job_id).update(
+            percent=max(0, min(100, int(percent))), message=str(message)[:300]
+        )
         if Job.objects.filter(pk=self.job_id, cancel_requested=True).exists():
             raise JobCancelled
 
@@ -46,7 +48,9 @@ def job_start(*, task: Task, kind: str, label: str, owner: Any, **task_kwargs: A
 
 
 def job_cancel(*, job: Job) -> None:
-    Job.objects.filter(pk=job.pk, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).update(cancel_requested=True)
+    Job.objects.filter(pk=job.pk, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).update(
+        cancel_requested=True
+    )
 
 
 @contextmanager

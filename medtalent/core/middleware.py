@@ -32,7 +32,9 @@ class RequestContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = _current.set(
-            RequestContext(ip_address=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")[:300])
+            RequestContext(
+                ip_address=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")[:300]
+            )
         )
         try:
             return self.get_response(request)

@@ -33,5 +33,7 @@ def navigation_for(request: HttpRequest) -> list[dict[str, Any]]:
         if item.is_visible(request.user):
             url = reverse(item.url_name)
             active = request.path == url if url == "/" else request.path.startswith(url)
-            entries.append({"key": item.key, "label": item.label, "url": url, "icon": item.icon, "active": active})
+            entries.append(
+                {"key": item.key, "label": item.label, "url": url, "icon": item.icon, "active": active}
+            )
     return entries

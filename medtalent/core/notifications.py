@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from .models import Notification
 
 
-def notification_send(*, recipients: Iterable[Any], title: Any, body: Any = "", url: str = "") -> list[Notification]:
+def notification_send(
+    *, recipients: Iterable[Any], title: Any, body: Any = "", url: str = ""
+) -> list[Notification]:
     """Create one in-app notification per recipient.
 
     ``title`` and ``body`` may be lazy translations (``gettext_lazy``/``format_lazy``): each is

@@ -19,8 +19,13 @@ def get_job_for_user(user: Any, job_id: uuid.UUID) -> Job:
 
 
 def audit_event_list(
-    *, actor_id: int | None = None, action: str = "", target_type_id: int | None = None, target_id: str = "",
-    since: Any = None, until: Any = None,
+    *,
+    actor_id: int | None = None,
+    action: str = "",
+    target_type_id: int | None = None,
+    target_id: str = "",
+    since: Any = None,
+    until: Any = None,
 ) -> QuerySet[AuditEvent]:
     events = AuditEvent.objects.select_related("actor", "target_type")
     if actor_id:

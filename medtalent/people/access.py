@@ -52,9 +52,9 @@ def _institution_families(institution_ids: set[int], *, with_parents: bool = Fal
     """The institutions plus their affiliates (and, for membership, the parent they belong to)."""
     if not institution_ids:
         return frozenset()
-    rows = Institution.objects.filter(Q(pk__in=institution_ids) | Q(parent_id__in=institution_ids)).values_list(
-        "pk", "parent_id"
-    )
+    rows = Institution.objects.filter(
+        Q(pk__in=institution_ids) | Q(parent_id__in=institution_ids)
+    ).values_list("pk", "parent_id")
     family = {pk for pk, _parent in rows}
     if with_parents:
         family |= {parent for pk, parent in rows if pk in institution_ids and parent}
@@ -83,7 +83,9 @@ def scope_for(user: Any) -> Scope:
         person_id=user.person_id,
         is_admin=user.is_superuser or Role.PLATFORM_ADMIN in roles,
         roles=roles,
-        officer_institution_ids=_institution_families(institutions_of(Role.PROGRAMME_OFFICER, Role.TALENT_OFFICER)),
+        officer_institution_ids=_institution_families(
+            institutions_of(Role.PROGRAMME_OFFICER, Role.TALENT_OFFICER)
+        ),
         leader_institution_ids=_institution_families(institutions_of(Role.LEADER)),
         head_department_ids=departments_of(Role.DEPARTMENT_HEAD),
         teacher_department_ids=departments_of(Role.CLINICAL_TEACHER),

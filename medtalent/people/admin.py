@@ -1,7 +1,17 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from .models import ApiToken, Department, FacultyProfile, Institution, Mentorship, Person, RoleAssignment, TraineeProfile, User
+from .models import (
+    ApiToken,
+    Department,
+    FacultyProfile,
+    Institution,
+    Mentorship,
+    Person,
+    RoleAssignment,
+    TraineeProfile,
+    User,
+)
 
 
 class RoleAssignmentInline(admin.TabularInline):

@@ -16,12 +16,18 @@ from pydantic import ConfigDict
 
 from . import selectors, services
 from .access import get_person_for_user
-from .models import Department, FacultyProfile, Gender, Institution, Mentorship, Person, TraineeLevel, TraineeProfile
+from .models import (
+    Department,
+    FacultyProfile,
+    Gender,
+    Institution,
+    Mentorship,
+    Person,
+    TraineeLevel,
+    TraineeProfile,
+)
 
 router = Router(tags=["people"])
-
-GenderValue = Literal["female", "male", "unspecified"]
-LevelValue = Literal[tuple(level.value for level in TraineeLevel)]  # type: ignore[valid-type]
 
 
 class StrictSchema(Schema):
@@ -53,7 +59,7 @@ class InstitutionIn(StrictSchema):
     code: str = Field(..., min_length=1, max_length=40)
     name_zh: str = Field(..., min_length=1, max_length=120)
     name_en: str = Field("", max_length=160)
-    kind: Literal[tuple(kind.value for kind in Institution.Kind)]  # type: ignore[valid-type]
+    kind: Institution.Kind
     parent_id: int | None = None
     city: str = Field("", max_length=60)
     is_training_base: bool = False
@@ -132,7 +138,7 @@ class DepartmentIn(StrictSchema):
     code: str = Field(..., min_length=1, max_length=40)
     name_zh: str = Field(..., min_length=1, max_length=120)
     name_en: str = Field("", max_length=160)
-    kind: Literal[tuple(kind.value for kind in Department.Kind)] = "clinical"  # type: ignore[valid-type]
+    kind: Department.Kind = Department.Kind.CLINICAL
     rotation_capacity: int | None = Field(None, ge=0, le=999)
     linked_department_ids: list[int] | None = None
 
@@ -140,7 +146,7 @@ class DepartmentIn(StrictSchema):
 class DepartmentPatch(StrictSchema):
     name_zh: str | None = Field(None, min_length=1, max_length=120)
     name_en: str | None = Field(None, max_length=160)
-    kind: Literal[tuple(kind.value for kind in Department.Kind)] | None = None  # type: ignore[valid-type]
+    kind: Department.Kind | None = None
     rotation_capacity: int | None = Field(None, ge=0, le=999)
     linked_department_ids: list[int] | None = None
 
@@ -275,7 +281,7 @@ class PersonDetailOut(PersonOut):
 class PersonIn(StrictSchema):
     name_zh: str = Field("", max_length=60)
     name_latin: str = Field("", max_length=120)
-    gender: GenderValue = "unspecified"
+    gender: Gender = Gender.UNSPECIFIED
     birth_date: datetime.date | None = None
     national_id: str | None = Field(None, max_length=18)
     email: str = Field("", max_length=254)
@@ -288,7 +294,7 @@ class PersonPatch(StrictSchema):
     version: int = Field(..., ge=1, description="The version you read; a stale one answers 409.")
     name_zh: str | None = Field(None, max_length=60)
     name_latin: str | None = Field(None, max_length=120)
-    gender: GenderValue | None = None
+    gender: Gender | None = None
     birth_date: datetime.date | None = None
     national_id: str | None = Field(None, max_length=18)
     email: str | None = Field(None, max_length=254)
@@ -313,14 +319,19 @@ def list_people(
     q: str = Query("", max_length=100),
     institution_id: int | None = None,
     department_id: int | None = None,
-    level: LevelValue | None = None,
+    level: TraineeLevel | None = None,
     cohort: int | None = None,
     kind: Literal["trainee", "faculty", ""] = "",
 ) -> Any:
     return selectors.person_list_for_user(
         request.user,
         selectors.PersonFilters(
-            search=q, institution_id=institution_id, department_id=department_id, level=level or "", cohort=cohort, kind=kind
+            search=q,
+            institution_id=institution_id,
+            department_id=department_id,
+            level=level or "",
+            cohort=cohort,
+            kind=kind,
         ),
     )
 
@@ -365,13 +376,13 @@ def delete_person(request: HttpRequest, person_id: int) -> Any:
 
 
 class TraineeProfileIn(StrictSchema):
-    level: LevelValue
+    level: TraineeLevel
     institution_id: int
     department_id: int | None = None
     cohort: int = Field(..., ge=1950, le=2100)
     specialty: str = Field("", max_length=80)
     student_number: str = Field("", max_length=30)
-    status: Literal[tuple(status.value for status in TraineeProfile.Status)] = "active"  # type: ignore[valid-type]
+    status: TraineeProfile.Status = TraineeProfile.Status.ACTIVE
     start_date: datetime.date
     end_date: datetime.date | None = None
 
@@ -380,7 +391,7 @@ class TraineeProfilePatch(StrictSchema):
     department_id: int | None = None
     specialty: str | None = Field(None, max_length=80)
     student_number: str | None = Field(None, max_length=30)
-    status: Literal[tuple(status.value for status in TraineeProfile.Status)] | None = None  # type: ignore[valid-type]
+    status: TraineeProfile.Status | None = None
     end_date: datetime.date | None = None
 
 
@@ -388,7 +399,9 @@ class TraineeProfilePatch(StrictSchema):
 def start_trainee_profile(request: HttpRequest, person_id: int, payload: TraineeProfileIn) -> Any:
     person = get_person_for_user(request.user, person_id)
     require(request, "people.change_person", person)
-    profile = services.trainee_profile_start(actor=request.user, person=person, **_person_fields(payload.dict()))
+    profile = services.trainee_profile_start(
+        actor=request.user, person=person, **_person_fields(payload.dict())
+    )
     return 201, profile
 
 
@@ -403,9 +416,11 @@ def update_trainee_profile(request: HttpRequest, profile_id: int, payload: Train
 
 class FacultyProfileIn(StrictSchema):
     staff_number: str = Field("", max_length=30)
-    clinical_title: Literal[tuple(t.value for t in FacultyProfile.ClinicalTitle)] = ""  # type: ignore[valid-type]
-    academic_title: Literal[tuple(t.value for t in FacultyProfile.AcademicTitle)] = ""  # type: ignore[valid-type]
-    supervisor_qualification: Literal[tuple(t.value for t in FacultyProfile.SupervisorQualification)] = ""  # type: ignore[valid-type]
+    clinical_title: FacultyProfile.ClinicalTitle = FacultyProfile.ClinicalTitle.NONE
+    academic_title: FacultyProfile.AcademicTitle = FacultyProfile.AcademicTitle.NONE
+    supervisor_qualification: FacultyProfile.SupervisorQualification = (
+        FacultyProfile.SupervisorQualification.NONE
+    )
     is_clinical_teacher: bool = False
 
 
@@ -417,8 +432,6 @@ def set_faculty_profile(request: HttpRequest, person_id: int, payload: FacultyPr
 
 
 # --- mentorships -------------------------------------------------------------------------------
-
-MentorshipKind = Literal[tuple(kind.value for kind in Mentorship.Kind)]  # type: ignore[valid-type]
 
 
 class MentorshipOut(Schema):
@@ -437,7 +450,7 @@ class MentorshipOut(Schema):
 class MentorshipIn(StrictSchema):
     mentor_id: int
     mentee_id: int
-    kind: MentorshipKind
+    kind: Mentorship.Kind
     start_date: datetime.date
     end_date: datetime.date | None = None
     note: str = Field("", max_length=300)
@@ -445,7 +458,7 @@ class MentorshipIn(StrictSchema):
 
 class MentorshipPatch(StrictSchema):
     version: int = Field(..., ge=1)
-    kind: MentorshipKind | None = None
+    kind: Mentorship.Kind | None = None
     start_date: datetime.date | None = None
     end_date: datetime.date | None = None
     note: str | None = Field(None, max_length=300)
@@ -457,7 +470,7 @@ def list_mentorships(
     request: HttpRequest,
     mentor_id: int | None = None,
     mentee_id: int | None = None,
-    kind: MentorshipKind | None = None,
+    kind: Mentorship.Kind | None = None,
     active: bool = False,
 ) -> Any:
     return selectors.mentorship_list_for_user(

@@ -22,5 +22,7 @@ class PeopleConfig(AppConfig):
 
         register_nav_item(NavItem("home", _("Home"), "home", "house", signed_in, order=0))
         register_nav_item(NavItem("people", _("People"), "directory", "people", signed_in, order=10))
-        register_nav_item(NavItem("institutions", _("Institutions"), "institutions", "building", signed_in, order=20))
+        register_nav_item(
+            NavItem("institutions", _("Institutions"), "institutions", "building", signed_in, order=20)
+        )
         register_nav_item(NavItem("audit", _("Audit trail"), "audit", "journal", admin, order=900))

@@ -18,4 +18,3 @@ def user_for_api_token(raw_token: str) -> User | None:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user
-

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
@@ -12,12 +14,24 @@ class PersonForm(StyledFormMixin, forms.ModelForm):
 
     class Meta:
         model = Person
-        fields = ["name_zh", "name_latin", "gender", "birth_date", "national_id", "email", "phone", "institution", "department"]
+        fields = [
+            "name_zh",
+            "name_latin",
+            "gender",
+            "birth_date",
+            "national_id",
+            "email",
+            "phone",
+            "institution",
+            "department",
+        ]
         widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
-    def __init__(self, *args, contacts_only: bool = False, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, contacts_only: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = Department.objects.select_related("institution")
+        cast(forms.ModelChoiceField, self.fields["department"]).queryset = Department.objects.select_related(
+            "institution"
+        )
         if contacts_only:
             for name in list(self.fields):
                 if name not in ("email", "phone", "version"):
@@ -32,12 +46,14 @@ class MentorshipForm(StyledFormMixin, forms.Form):
     mentor = forms.ModelChoiceField(label=_("mentor"), queryset=Person.objects.none())
     kind = forms.ChoiceField(label=_("kind"), choices=Mentorship.Kind.choices)
     start_date = forms.DateField(label=_("start date"), widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label=_("end date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(
+        label=_("end date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     note = forms.CharField(label=_("note"), required=False, max_length=300)
 
-    def __init__(self, *args, mentor_choices=None, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, mentor_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["mentor"].queryset = mentor_choices
+        cast(forms.ModelChoiceField, self.fields["mentor"]).queryset = mentor_choices
 
 
 class ApiTokenForm(StyledFormMixin, forms.Form):

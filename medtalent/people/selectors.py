@@ -34,8 +34,11 @@ def person_list_for_user(user: Any, filters: PersonFilters | None = None) -> Que
     people = people_visible_to(user)
     if term := filters.search.strip():
         people = people.filter(
-            Q(name_zh__icontains=term) | Q(name_latin__icontains=term) | Q(email__icontains=term)
-            | Q(faculty_profile__staff_number=term) | Q(pk__in=TraineeProfile.objects.filter(student_number=term).values("person_id"))
+            Q(name_zh__icontains=term)
+            | Q(name_latin__icontains=term)
+            | Q(email__icontains=term)
+            | Q(faculty_profile__staff_number=term)
+            | Q(pk__in=TraineeProfile.objects.filter(student_number=term).values("person_id"))
         )
     if filters.institution_id:
         people = people.filter(institution_id=filters.institution_id)
@@ -59,32 +62,40 @@ def person_list_for_user(user: Any, filters: PersonFilters | None = None) -> Que
 
 def person_detail_for_user(user: Any, pk: int) -> Person:
     """The person page's data: profile history, mentors and mentees, in a fixed number of queries."""
-    queryset = people_visible_to(user).select_related("institution", "department", "faculty_profile").prefetch_related(
-        Prefetch(
-            "trainee_profiles",
-            queryset=TraineeProfile.objects.select_related("institution", "department").order_by("start_date"),
-            to_attr="profile_history",
-        ),
-        _active_profiles(),
-        Prefetch(
-            "mentorships_received",
-            queryset=Mentorship.objects.select_related("mentor__institution").order_by("-start_date"),
-            to_attr="mentor_links",
-        ),
-        Prefetch(
-            "mentorships_given",
-            queryset=Mentorship.objects.select_related("mentee__institution").order_by("-start_date"),
-            to_attr="mentee_links",
-        ),
+    queryset = (
+        people_visible_to(user)
+        .select_related("institution", "department", "faculty_profile")
+        .prefetch_related(
+            Prefetch(
+                "trainee_profiles",
+                queryset=TraineeProfile.objects.select_related("institution", "department").order_by(
+                    "start_date"
+                ),
+                to_attr="profile_history",
+            ),
+            _active_profiles(),
+            Prefetch(
+                "mentorships_received",
+                queryset=Mentorship.objects.select_related("mentor__institution").order_by("-start_date"),
+                to_attr="mentor_links",
+            ),
+            Prefetch(
+                "mentorships_given",
+                queryset=Mentorship.objects.select_related("mentee__institution").order_by("-start_date"),
+                to_attr="mentee_links",
+            ),
+        )
     )
     return get_object_or_404(queryset, pk=pk)
 
 
 def institution_list() -> QuerySet[Institution]:
     # Institutions are not private: every signed-in user sees the list; their people are filtered apart.
-    return Institution.objects.select_related("parent").annotate(
-        department_count=Count("departments", distinct=True)
-    ).order_by("code")
+    return (
+        Institution.objects.select_related("parent")
+        .annotate(department_count=Count("departments", distinct=True))
+        .order_by("code")
+    )
 
 
 def get_institution(pk: int) -> Institution:
@@ -146,8 +157,10 @@ def get_mentorship_for_user(user: Any, pk: int) -> Mentorship:
 
 
 def get_trainee_profile_for_user(user: Any, pk: int) -> TraineeProfile:
-    visible = people_visible_to(user).filter(can_view_private=True).values("pk")
-    return get_object_or_404(TraineeProfile.objects.select_related("person").filter(person__in=visible), pk=pk)
+    visible = Person.objects.filter(person_private_q(scope_for(user))).values("pk")
+    return get_object_or_404(
+        TraineeProfile.objects.select_related("person").filter(person__in=visible), pk=pk
+    )
 
 
 @dataclass(frozen=True)
@@ -170,10 +183,15 @@ def people_counts_for_user(user: Any) -> PeopleCounts:
         faculty=Count("pk"), supervisors=Count("pk", filter=~Q(faculty_profile__supervisor_qualification=""))
     )
     kind_rows = dict(
-        Mentorship.objects.active_on().filter(mentee__in=visible).values_list("kind").annotate(total=Count("pk"))
+        Mentorship.objects.active_on()
+        .filter(mentee__in=visible)
+        .values_list("kind")
+        .annotate(total=Count("pk"))
     )
     return PeopleCounts(
-        trainees_by_level=[(level.value, str(level.label), level_rows.get(level.value, 0)) for level in TraineeLevel],
+        trainees_by_level=[
+            (level.value, str(level.label), level_rows.get(level.value, 0)) for level in TraineeLevel
+        ],
         faculty=faculty["faculty"],
         supervisors=faculty["supervisors"],
         active_mentorships_by_kind=[

@@ -82,7 +82,12 @@ def person_create(*, actor: Any, **fields: Any) -> Person:
     _normalise_person(person)
     person.full_clean()
     person.save()
-    audit_record(actor=actor, action="person.create", target=person, changes=audit_diff({}, audit_snapshot(person, PERSON_FIELDS)))
+    audit_record(
+        actor=actor,
+        action="person.create",
+        target=person,
+        changes=audit_diff({}, audit_snapshot(person, PERSON_FIELDS)),
+    )
     return person
 
 
@@ -106,7 +111,12 @@ def person_update(
 def person_delete(*, actor: Any, person: Person) -> None:
     if person.mentorships_given.exists():
         raise ApplicationError(_("This person mentors others: end or reassign those mentorships first."))
-    audit_record(actor=actor, action="person.delete", target=person, changes=audit_diff(audit_snapshot(person, PERSON_FIELDS), {}))
+    audit_record(
+        actor=actor,
+        action="person.delete",
+        target=person,
+        changes=audit_diff(audit_snapshot(person, PERSON_FIELDS), {}),
+    )
     person.delete()
 
 
@@ -147,12 +157,20 @@ def trainee_profile_start(*, actor: Any, person: Person, **fields: Any) -> Train
         current.end_date = current.end_date or profile.start_date - datetime.timedelta(days=1)
         current.full_clean()
         current.save(update_fields=["status", "end_date", "updated_at"])
-        audit_record(actor=actor, action="trainee_profile.complete", target=current,
-                     changes=audit_diff(before, audit_snapshot(current, TRAINEE_FIELDS)))
+        audit_record(
+            actor=actor,
+            action="trainee_profile.complete",
+            target=current,
+            changes=audit_diff(before, audit_snapshot(current, TRAINEE_FIELDS)),
+        )
     profile.full_clean()
     profile.save()
-    audit_record(actor=actor, action="trainee_profile.create", target=profile,
-                 changes=audit_diff({}, audit_snapshot(profile, TRAINEE_FIELDS)))
+    audit_record(
+        actor=actor,
+        action="trainee_profile.create",
+        target=profile,
+        changes=audit_diff({}, audit_snapshot(profile, TRAINEE_FIELDS)),
+    )
     return profile
 
 
@@ -169,7 +187,13 @@ def trainee_profile_update(*, actor: Any, profile: TraineeProfile, **changes: An
     return profile
 
 
-FACULTY_FIELDS = ("staff_number", "clinical_title", "academic_title", "supervisor_qualification", "is_clinical_teacher")
+FACULTY_FIELDS = (
+    "staff_number",
+    "clinical_title",
+    "academic_title",
+    "supervisor_qualification",
+    "is_clinical_teacher",
+)
 
 
 @transaction.atomic
@@ -199,12 +223,16 @@ def _check_mentorship(mentorship: Mentorship) -> None:
     end = mentorship.end_date or datetime.date.max
     overlapping = overlapping.filter(start_date__lte=end).exclude(end_date__lt=mentorship.start_date)
     if overlapping.exists():
-        raise ApplicationError(_("This mentor already has this kind of mentorship with this mentee for those dates."))
+        raise ApplicationError(
+            _("This mentor already has this kind of mentorship with this mentee for those dates.")
+        )
     if mentorship.kind in (Mentorship.Kind.SCHOOL, Mentorship.Kind.HOSPITAL, Mentorship.Kind.PRIMARY):
         # The dual-mentor system allows one school and one hospital mentor at a time.
-        others = Mentorship.objects.filter(mentee_id=mentorship.mentee_id, kind=mentorship.kind).exclude(
-            pk=mentorship.pk
-        ).exclude(mentor_id=mentorship.mentor_id)
+        others = (
+            Mentorship.objects.filter(mentee_id=mentorship.mentee_id, kind=mentorship.kind)
+            .exclude(pk=mentorship.pk)
+            .exclude(mentor_id=mentorship.mentor_id)
+        )
         if others.filter(start_date__lte=end).exclude(end_date__lt=mentorship.start_date).exists():
             raise ApplicationError(
                 _("The mentee already has a %(kind)s for those dates: end that mentorship first.")
@@ -221,9 +249,15 @@ def mentorship_create(*, actor: Any, **fields: Any) -> Mentorship:
     Person.objects.select_for_update().filter(pk=mentorship.mentee_id).first()
     _check_mentorship(mentorship)
     mentorship.save()
-    audit_record(actor=actor, action="mentorship.create", target=mentorship,
-                 changes=audit_diff({}, audit_snapshot(mentorship, MENTORSHIP_FIELDS)))
-    recipients = [user for user in User.objects.filter(person_id__in=[mentorship.mentor_id, mentorship.mentee_id])]
+    audit_record(
+        actor=actor,
+        action="mentorship.create",
+        target=mentorship,
+        changes=audit_diff({}, audit_snapshot(mentorship, MENTORSHIP_FIELDS)),
+    )
+    recipients = [
+        user for user in User.objects.filter(person_id__in=[mentorship.mentor_id, mentorship.mentee_id])
+    ]
     notification_send(
         recipients=recipients,
         title=format_lazy(
@@ -238,7 +272,9 @@ def mentorship_create(*, actor: Any, **fields: Any) -> Mentorship:
 
 
 @transaction.atomic
-def mentorship_update(*, actor: Any, mentorship: Mentorship, expected_version: int, **changes: Any) -> Mentorship:
+def mentorship_update(
+    *, actor: Any, mentorship: Mentorship, expected_version: int, **changes: Any
+) -> Mentorship:
     before = audit_snapshot(mentorship, MENTORSHIP_FIELDS)
     _apply(mentorship, changes, ("kind", "start_date", "end_date", "note"))
     mentorship.full_clean()
@@ -254,14 +290,23 @@ def mentorship_update(*, actor: Any, mentorship: Mentorship, expected_version: i
 @transaction.atomic
 def mentorship_delete(*, actor: Any, mentorship: Mentorship) -> None:
     """Remove a mentorship entered by mistake. One that really ended is ended, not deleted."""
-    audit_record(actor=actor, action="mentorship.delete", target=mentorship,
-                 changes=audit_diff(audit_snapshot(mentorship, MENTORSHIP_FIELDS), {}))
+    audit_record(
+        actor=actor,
+        action="mentorship.delete",
+        target=mentorship,
+        changes=audit_diff(audit_snapshot(mentorship, MENTORSHIP_FIELDS), {}),
+    )
     mentorship.delete()
 
 
-def mentorship_end(*, actor: Any, mentorship: Mentorship, expected_version: int, end_date: datetime.date | None = None) -> Mentorship:
+def mentorship_end(
+    *, actor: Any, mentorship: Mentorship, expected_version: int, end_date: datetime.date | None = None
+) -> Mentorship:
     return mentorship_update(
-        actor=actor, mentorship=mentorship, expected_version=expected_version, end_date=end_date or timezone.localdate()
+        actor=actor,
+        mentorship=mentorship,
+        expected_version=expected_version,
+        end_date=end_date or timezone.localdate(),
     )
 
 
@@ -283,13 +328,22 @@ def institution_save(*, actor: Any, institution: Institution | None = None, **fi
     institution.save()
     diff = audit_diff(before, audit_snapshot(institution, INSTITUTION_FIELDS))
     if diff:
-        audit_record(actor=actor, action="institution.create" if creating else "institution.update", target=institution, changes=diff)
+        audit_record(
+            actor=actor,
+            action="institution.create" if creating else "institution.update",
+            target=institution,
+            changes=diff,
+        )
     return institution
 
 
 @transaction.atomic
 def department_save(
-    *, actor: Any, department: Department | None = None, linked_department_ids: list[int] | None = None, **fields: Any
+    *,
+    actor: Any,
+    department: Department | None = None,
+    linked_department_ids: list[int] | None = None,
+    **fields: Any,
 ) -> Department:
     creating = department is None
     department = department or Department()
@@ -309,7 +363,12 @@ def department_save(
         if previous != sorted(d.pk for d in found):
             diff["linked_departments"] = [previous, sorted(d.pk for d in found)]
     if diff:
-        audit_record(actor=actor, action="department.create" if creating else "department.update", target=department, changes=diff)
+        audit_record(
+            actor=actor,
+            action="department.create" if creating else "department.update",
+            target=department,
+            changes=diff,
+        )
     return department
 
 
@@ -323,14 +382,18 @@ def organisation_delete(*, actor: Any, obj: Institution | Department) -> None:
     try:
         obj.delete()
     except ProtectedError:
-        raise ApplicationError(_("It is still in use (people, departments or profiles refer to it).")) from None
+        raise ApplicationError(
+            _("It is still in use (people, departments or profiles refer to it).")
+        ) from None
 
 
 # --- accounts ------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def role_assign(*, actor: Any, user: User, role: str, institution: Institution, department: Department | None = None) -> RoleAssignment:
+def role_assign(
+    *, actor: Any, user: User, role: str, institution: Institution, department: Department | None = None
+) -> RoleAssignment:
     assignment = RoleAssignment(user=user, role=role, institution=institution, department=department)
     if department is not None:
         _check_department(institution, department)
@@ -339,16 +402,27 @@ def role_assign(*, actor: Any, user: User, role: str, institution: Institution, 
     if role == Role.PLATFORM_ADMIN and not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
-    audit_record(actor=actor, action="role.assign", target=user,
-                 changes={"role": [None, role], "institution": [None, institution.pk],
-                          "department": [None, department.pk if department else None]})
+    audit_record(
+        actor=actor,
+        action="role.assign",
+        target=user,
+        changes={
+            "role": [None, role],
+            "institution": [None, institution.pk],
+            "department": [None, department.pk if department else None],
+        },
+    )
     return assignment
 
 
 @transaction.atomic
 def role_revoke(*, actor: Any, assignment: RoleAssignment) -> None:
-    audit_record(actor=actor, action="role.revoke", target=assignment.user,
-                 changes={"role": [assignment.role, None], "institution": [assignment.institution_id, None]})
+    audit_record(
+        actor=actor,
+        action="role.revoke",
+        target=assignment.user,
+        changes={"role": [assignment.role, None], "institution": [assignment.institution_id, None]},
+    )
     assignment.delete()
 
 

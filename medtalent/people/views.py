@@ -70,8 +70,15 @@ def _filters_from(request: HttpRequest) -> selectors.PersonFilters:
 @login_required
 def directory(request: HttpRequest) -> HttpResponse:
     filters = _filters_from(request)
-    page = Paginator(selectors.person_list_for_user(request.user, filters), 25).get_page(request.GET.get("page"))
-    context = {"page": page, "filters": filters, "levels": TraineeLevel.choices, "institutions": Institution.objects.order_by("code")}
+    page = Paginator(selectors.person_list_for_user(request.user, filters), 25).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "page": page,
+        "filters": filters,
+        "levels": TraineeLevel.choices,
+        "institutions": Institution.objects.order_by("code"),
+    }
     if request.headers.get("HX-Request"):
         return render(request, "people/_directory_results.html", context)
     return render(request, "people/directory.html", context)
@@ -185,8 +192,11 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
             add_service_error(form, error)
         else:
             form = ApiTokenForm()
-    tokens = ApiToken.objects.filter(user=request.user)
-    return render(request, "people/api_tokens.html", {"form": form, "tokens": tokens, "new_secret": new_secret})
+    user: Any = request.user
+    tokens = ApiToken.objects.filter(user=user)
+    return render(
+        request, "people/api_tokens.html", {"form": form, "tokens": tokens, "new_secret": new_secret}
+    )
 
 
 @login_required

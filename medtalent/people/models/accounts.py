@@ -23,10 +23,9 @@ class User(AbstractUser):
     )
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
 
-    class Meta(AbstractUser.Meta):
+    class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
-        swappable = "AUTH_USER_MODEL"
 
 
 class Role(models.TextChoices):
@@ -46,7 +45,9 @@ DEPARTMENT_ROLES = {Role.DEPARTMENT_HEAD, Role.CLINICAL_TEACHER}
 
 
 class RoleAssignment(models.Model):
-    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="role_assignments")
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="role_assignments"
+    )
     role = models.CharField(_("role"), max_length=24, choices=Role.choices)
     institution = models.ForeignKey(
         Institution, verbose_name=_("institution"), on_delete=models.CASCADE, related_name="role_assignments"
@@ -87,7 +88,9 @@ def hash_token(raw: str) -> str:
 class ApiToken(models.Model):
     PREFIX = "mt_"
 
-    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("name"), max_length=80)
     # The first characters, shown so a user can tell tokens apart; the token itself is never stored.
     display_prefix = models.CharField(_("starts with"), max_length=12)

@@ -12,15 +12,15 @@ class BilingualNameMixin(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         """The name in the reader's language, falling back to the other one."""
         if (get_language() or "").startswith("en") and self.name_en:
             return self.name_en
         return self.name_zh or self.name_en
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Institution(BilingualNameMixin, TimeStampedModel):
@@ -67,7 +67,9 @@ class Department(BilingualNameMixin, TimeStampedModel):
     code = models.SlugField(_("code"), max_length=40)
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices, default=Kind.CLINICAL)
     # Places for rotating trainees in a typical month; the rotations app refines this per month.
-    rotation_capacity = models.PositiveSmallIntegerField(_("rotation places per month"), null=True, blank=True)
+    rotation_capacity = models.PositiveSmallIntegerField(
+        _("rotation places per month"), null=True, blank=True
+    )
     # The hospital's department and the school's teaching office for the same discipline.
     linked_departments = models.ManyToManyField(
         "self", verbose_name=_("linked departments"), blank=True, symmetrical=True
@@ -78,7 +80,9 @@ class Department(BilingualNameMixin, TimeStampedModel):
         verbose_name_plural = _("departments")
         ordering = ["institution_id", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["institution", "code"], name="department_code_unique_in_institution")
+            models.UniqueConstraint(
+                fields=["institution", "code"], name="department_code_unique_in_institution"
+            )
         ]
 
     @property

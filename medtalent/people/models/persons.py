@@ -27,7 +27,12 @@ class Person(VersionedModel):
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     # Stored whole for the offices that must report it; shown masked to everybody else.
     national_id = models.CharField(
-        _("national ID number"), max_length=18, null=True, blank=True, unique=True, validators=[validate_national_id]
+        _("national ID number"),
+        max_length=18,
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[validate_national_id],
     )
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
@@ -50,9 +55,7 @@ class Person(VersionedModel):
         verbose_name_plural = _("people")
         ordering = ["name_latin", "id"]
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(name_zh="") | ~Q(name_latin=""), name="person_has_a_name"
-            )
+            models.CheckConstraint(condition=~Q(name_zh="") | ~Q(name_latin=""), name="person_has_a_name")
         ]
         indexes = [models.Index(fields=["name_zh"], name="person_name_zh_idx")]
 
@@ -72,7 +75,11 @@ class Person(VersionedModel):
     def age_on(self, day: datetime.date) -> int | None:
         if self.birth_date is None:
             return None
-        return day.year - self.birth_date.year - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+        return (
+            day.year
+            - self.birth_date.year
+            - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+        )
 
 
 class TraineeLevel(models.TextChoices):
@@ -94,7 +101,9 @@ class TraineeProfile(TimeStampedModel):
         COMPLETED = "completed", _("Completed")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="trainee_profiles")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="trainee_profiles"
+    )
     level = models.CharField(_("level"), max_length=24, choices=TraineeLevel.choices)
     institution = models.ForeignKey(
         Institution, verbose_name=_("institution"), on_delete=models.PROTECT, related_name="trainee_profiles"
@@ -156,10 +165,16 @@ class FacultyProfile(TimeStampedModel):
         MASTER = "master", _("Master's supervisor")
         DOCTORAL = "doctoral", _("Doctoral supervisor")
 
-    person = models.OneToOneField(Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="faculty_profile")
+    person = models.OneToOneField(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="faculty_profile"
+    )
     staff_number = models.CharField(_("staff number"), max_length=30, blank=True)
-    clinical_title = models.CharField(_("clinical title"), max_length=24, choices=ClinicalTitle.choices, blank=True)
-    academic_title = models.CharField(_("academic title"), max_length=24, choices=AcademicTitle.choices, blank=True)
+    clinical_title = models.CharField(
+        _("clinical title"), max_length=24, choices=ClinicalTitle.choices, blank=True
+    )
+    academic_title = models.CharField(
+        _("academic title"), max_length=24, choices=AcademicTitle.choices, blank=True
+    )
     supervisor_qualification = models.CharField(
         _("supervisor qualification"), max_length=12, choices=SupervisorQualification.choices, blank=True
     )
@@ -186,8 +201,12 @@ class Mentorship(VersionedModel):
         HOSPITAL = "hospital", _("Hospital mentor")
         PEER_SENIOR = "peer_senior", _("Peer senior")
 
-    mentor = models.ForeignKey(Person, verbose_name=_("mentor"), on_delete=models.PROTECT, related_name="mentorships_given")
-    mentee = models.ForeignKey(Person, verbose_name=_("mentee"), on_delete=models.CASCADE, related_name="mentorships_received")
+    mentor = models.ForeignKey(
+        Person, verbose_name=_("mentor"), on_delete=models.PROTECT, related_name="mentorships_given"
+    )
+    mentee = models.ForeignKey(
+        Person, verbose_name=_("mentee"), on_delete=models.CASCADE, related_name="mentorships_received"
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)

@@ -11,7 +11,9 @@ class Command(BaseCommand):
     help = "Set up the demo: migrate, load realistic data (idempotent), start a worker and the server."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--no-serve", action="store_true", help="Load the data, print the logins, and stop.")
+        parser.add_argument(
+            "--no-serve", action="store_true", help="Load the data, print the logins, and stop."
+        )
         parser.add_argument("--address", default="127.0.0.1:8000")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -27,7 +29,7 @@ class Command(BaseCommand):
         self.stdout.write("")
         if options["no_serve"]:
             return
-        worker = subprocess.Popen([sys.executable, "-m", "medtalent.cli", "worker"])  # noqa: S603
+        worker = subprocess.Popen([sys.executable, "-m", "medtalent.cli", "worker"])
         try:
             call_command("serve", options["address"])
         finally:
