@@ -12,10 +12,14 @@ def notification_list_for_user(user: Any, *, unread_only: bool = False) -> Query
     return notifications.filter(read_at__isnull=True) if unread_only else notifications
 
 
-def get_job_for_user(user: Any, job_id: uuid.UUID) -> Job:
+def job_list_for_user(user: Any) -> QuerySet[Job]:
     """A job is its starter's; administrators see all of them."""
-    jobs = Job.objects.all() if user.has_perm("core.view_auditevent") else Job.objects.filter(owner=user)
-    return get_object_or_404(jobs, pk=job_id)
+    jobs = Job.objects.select_related("owner")
+    return jobs if user.has_perm("core.view_auditevent") else jobs.filter(owner=user)
+
+
+def get_job_for_user(user: Any, job_id: uuid.UUID) -> Job:
+    return get_object_or_404(job_list_for_user(user), pk=job_id)
 
 
 def audit_event_list(

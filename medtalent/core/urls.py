@@ -6,6 +6,7 @@ urlpatterns = [
     path("language/", views.language_set, name="language_set"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notification_read, name="notifications_read"),
+    path("jobs/", views.job_list, name="jobs"),
     path("jobs/<uuid:job_id>/progress/", views.job_progress, name="job_progress"),
     path("jobs/<uuid:job_id>/cancel/", views.job_cancel_view, name="job_cancel"),
     path("audit/", views.audit_list, name="audit"),

@@ -11,11 +11,13 @@ from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import selectors
-from .jobs import job_cancel
+from .jobs import job_cancel, job_start
 from .notifications import notification_mark_read
+from .tasks import notification_digest_task
 
 
 @require_POST
@@ -57,6 +59,23 @@ def notification_read(request: HttpRequest) -> HttpResponse:
     ids = [int(value) for value in request.POST.getlist("id") if value.isdigit()] or None
     notification_mark_read(user=request.user, notification_ids=ids)
     return redirect("notifications")
+
+
+@login_required
+def job_list(request: HttpRequest) -> HttpResponse:
+    """The user's background jobs, each with its live progress bar; administrators see everybody's."""
+    if request.method == "POST":
+        if not request.user.has_perm("core.view_auditevent"):
+            raise PermissionDenied
+        job_start(
+            task=notification_digest_task,
+            kind="notification_digest",
+            label=_("E-mail digest of new notifications"),
+            owner=request.user,
+        )
+        return redirect("jobs")
+    jobs = selectors.job_list_for_user(request.user)[:50]
+    return render(request, "core/jobs.html", {"jobs": jobs})
 
 
 @login_required

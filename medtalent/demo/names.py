@@ -68,7 +68,7 @@ TRAINEE_GIVEN_NAMES: dict[str, tuple[str, ...]] = {
 
 # The reading of every character in a given name above.
 GIVEN_NAME_PINYIN: dict[str, str] = {
-    "爱": "ai", "安": "an", "博": "bo", "彬": "bin", "斌": "bin", "波": "bo", "超": "chao",
+    "爱": "ai", "安": "an", "博": "bo", "斌": "bin", "波": "bo", "超": "chao",
     "晨": "chen", "辰": "chen", "承": "cheng", "程": "cheng", "诚": "cheng", "春": "chun",
     "德": "de", "东": "dong", "冬": "dong", "儿": "er", "帆": "fan", "凡": "fan", "芳": "fang",
     "飞": "fei", "菲": "fei", "峰": "feng", "丰": "feng", "凤": "feng", "刚": "gang", "国": "guo",
@@ -95,9 +95,7 @@ GIVEN_NAME_PINYIN: dict[str, str] = {
     "钰": "yu", "予": "yu", "愚": "yu", "远": "yuan", "源": "yuan", "月": "yue", "悦": "yue",
     "云": "yun", "泽": "ze", "哲": "zhe", "贞": "zhen", "振": "zhen", "正": "zheng",
     "志": "zhi", "致": "zhi", "芷": "zhi", "子": "zi", "梓": "zi", "紫": "zi", "继": "ji",
-    "洁 ": "jie",
 }  # fmt: skip
-GIVEN_NAME_PINYIN.pop("洁 ")  # guard against a stray key; the real entry is above
 
 SURNAME_PINYIN: dict[str, str] = dict(SURNAMES)
 

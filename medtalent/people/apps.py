@@ -25,4 +25,5 @@ class PeopleConfig(AppConfig):
         register_nav_item(
             NavItem("institutions", _("Institutions"), "institutions", "building", signed_in, order=20)
         )
+        register_nav_item(NavItem("jobs", _("Background jobs"), "jobs", "gear", admin, order=890))
         register_nav_item(NavItem("audit", _("Audit trail"), "audit", "journal", admin, order=900))

@@ -1,0 +1,1 @@
+"""Realistic demo data (zh-CN and English names): ``medtalent.demo.loader.load_demo_data``."""
