@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .models import Notification
 
@@ -61,7 +61,9 @@ def notification_digest_send() -> int:
     for items in by_user.values():
         recipient = items[0].recipient
         with translation.override(recipient.language or settings.LANGUAGE_CODE):
-            subject = _("MedTalent: %(count)d new notifications") % {"count": len(items)}
+            subject = ngettext(
+                "MedTalent: %(count)d new notification", "MedTalent: %(count)d new notifications", len(items)
+            ) % {"count": len(items)}
             lines = [f"- {item.title}" + (f"\n  {item.body}" if item.body else "") for item in items]
             send_mail(subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [recipient.email])
         with transaction.atomic():

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 
@@ -163,6 +164,25 @@ def people_visible_to(user: Any) -> QuerySet[Person]:
 def get_person_for_user(user: Any, pk: int) -> Person:
     """The person, or 404 when the user may not see them (never 403: that would confirm they exist)."""
     return get_object_or_404(people_visible_to(user), pk=pk)
+
+
+def person_edit_is_contacts_only(user: Any, person: Person, changes: dict[str, Any]) -> bool:
+    """Check that the user may make these changes; True when only their contact fields may change.
+
+    Officers change everything in their scope, but may move a person only to an institution they also
+    manage; everybody else may change at most their own e-mail and phone.
+    """
+    from .services import PERSON_CONTACT_FIELDS
+
+    if user.has_perm("people.change_person", person):
+        institution = changes.get("institution")
+        if institution is not None and institution.pk != person.institution_id:
+            if not user.has_perm("people.add_person", institution):
+                raise PermissionDenied
+        return False
+    if not user.has_perm("people.change_person_contacts", person) or set(changes) - set(PERSON_CONTACT_FIELDS):
+        raise PermissionDenied
+    return True
 
 
 def person_is_private_to(user: Any, person: Person) -> bool:

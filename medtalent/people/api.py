@@ -15,7 +15,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from pydantic import ConfigDict
 
 from . import selectors, services
-from .access import get_person_for_user
+from .access import get_person_for_user, person_edit_is_contacts_only
 from .models import (
     Department,
     FacultyProfile,
@@ -354,15 +354,13 @@ def update_person(request: HttpRequest, person_id: int, payload: PersonPatch) ->
     person = get_person_for_user(request.user, person_id)
     data = payload.dict(exclude_unset=True)
     expected_version = data.pop("version")
-    contacts_only = not request.user.has_perm("people.change_person", person)
-    if contacts_only:
-        require(request, "people.change_person_contacts", person)
+    changes = _person_fields(data)
     services.person_update(
         actor=request.user,
         person=person,
         expected_version=expected_version,
-        contacts_only=contacts_only,
-        **_person_fields(data),
+        contacts_only=person_edit_is_contacts_only(request.user, person, changes),
+        **changes,
     )
     return selectors.person_detail_for_user(request.user, person_id)
 

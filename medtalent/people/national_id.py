@@ -2,13 +2,14 @@
 
 import datetime
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARACTERS = "10X98765432"
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_SHAPE = re.compile(r"^\d{17}[\dX]$", re.ASCII)
 
 
 def national_id_check_character(first_seventeen: str) -> str:
@@ -17,7 +18,8 @@ def national_id_check_character(first_seventeen: str) -> str:
 
 
 def normalise_national_id(value: str) -> str:
-    return value.strip().replace(" ", "").upper()
+    """Full-width digits and letters (typed by Chinese input methods) become ASCII; spaces go."""
+    return unicodedata.normalize("NFKC", value).replace(" ", "").strip().upper()
 
 
 def validate_national_id(value: str) -> None:

@@ -24,7 +24,7 @@ class PersonFilters:
 def _active_profiles() -> Prefetch:
     return Prefetch(
         "trainee_profiles",
-        queryset=TraineeProfile.objects.filter(status=TraineeProfile.Status.ACTIVE),
+        queryset=TraineeProfile.objects.filter(status=TraineeProfile.Status.ACTIVE).select_related("department"),
         to_attr="active_trainee_profiles",
     )
 

@@ -154,7 +154,8 @@ def trainee_profile_start(*, actor: Any, person: Person, **fields: Any) -> Train
             )
         before = audit_snapshot(current, TRAINEE_FIELDS)
         current.status = TraineeProfile.Status.COMPLETED
-        current.end_date = current.end_date or profile.start_date - datetime.timedelta(days=1)
+        day_before = profile.start_date - datetime.timedelta(days=1)
+        current.end_date = min(current.end_date or day_before, day_before)
         current.full_clean()
         current.save(update_fields=["status", "end_date", "updated_at"])
         audit_record(
@@ -214,9 +215,13 @@ def faculty_profile_set(*, actor: Any, person: Person, **fields: Any) -> Faculty
 MENTORSHIP_FIELDS = ("mentor", "mentee", "kind", "start_date", "end_date", "note")
 
 
-def _check_mentorship(mentorship: Mentorship) -> None:
+def _check_not_self(mentorship: Mentorship) -> None:
+    # Before full_clean, whose constraint check would say the same thing in database words.
     if mentorship.mentor_id == mentorship.mentee_id:
         raise ApplicationError(_("A person cannot mentor themselves."), field="mentor")
+
+
+def _check_mentorship(mentorship: Mentorship) -> None:
     overlapping = Mentorship.objects.filter(
         mentee_id=mentorship.mentee_id, mentor_id=mentorship.mentor_id, kind=mentorship.kind
     ).exclude(pk=mentorship.pk)
@@ -244,6 +249,7 @@ def _check_mentorship(mentorship: Mentorship) -> None:
 def mentorship_create(*, actor: Any, **fields: Any) -> Mentorship:
     mentorship = Mentorship()
     _apply(mentorship, fields, MENTORSHIP_FIELDS)
+    _check_not_self(mentorship)
     mentorship.full_clean()
     # Lock the mentee so that two officers cannot give them two school mentors at once.
     Person.objects.select_for_update().filter(pk=mentorship.mentee_id).first()
@@ -264,7 +270,7 @@ def mentorship_create(*, actor: Any, **fields: Any) -> Mentorship:
             gettext_lazy("New mentorship: {mentor} mentors {mentee} ({kind})"),
             mentor=mentorship.mentor,
             mentee=mentorship.mentee,
-            kind=mentorship.get_kind_display(),
+            kind=Mentorship.Kind(mentorship.kind).label,
         ),
         url=f"/people/{mentorship.mentee_id}/",
     )
@@ -421,7 +427,11 @@ def role_revoke(*, actor: Any, assignment: RoleAssignment) -> None:
         actor=actor,
         action="role.revoke",
         target=assignment.user,
-        changes={"role": [assignment.role, None], "institution": [assignment.institution_id, None]},
+        changes={
+            "role": [assignment.role, None],
+            "institution": [assignment.institution_id, None],
+            "department": [assignment.department_id, None],
+        },
     )
     assignment.delete()
 

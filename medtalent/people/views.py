@@ -14,7 +14,7 @@ from medtalent.core.forms import add_service_error
 from medtalent.core.selectors import notification_list_for_user
 
 from . import selectors, services
-from .access import get_person_for_user, scope_for
+from .access import get_person_for_user, person_edit_is_contacts_only, scope_for
 from .forms import ApiTokenForm, MentorshipForm, PersonForm, StyledPasswordChangeForm
 from .models import ApiToken, Institution, Mentorship, Role, TraineeLevel
 
@@ -113,7 +113,7 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
                     actor=request.user,
                     person=get_person_for_user(request.user, person_id),
                     expected_version=form.cleaned_data["version"],
-                    contacts_only=contacts_only,
+                    contacts_only=person_edit_is_contacts_only(request.user, person, changes),
                     **changes,
                 )
             except (ApplicationError, ValidationError) as error:

@@ -187,6 +187,13 @@ class FacultyProfile(TimeStampedModel):
     def __str__(self) -> str:
         return str(self.person)
 
+    @property
+    def headline_title(self) -> str:
+        """The title a directory shows: the clinical one if any, else the academic one."""
+        if self.clinical_title:
+            return str(self.get_clinical_title_display())
+        return str(self.get_academic_title_display()) if self.academic_title else ""
+
 
 class MentorshipQuerySet(models.QuerySet):
     def active_on(self, day: datetime.date | None = None) -> "MentorshipQuerySet":

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
-from django.utils.translation import trans_real
+from django.utils.translation import gettext, trans_real
 
 from medtalent.core.errors import ApplicationError, ConflictError
 from medtalent.core.models import AuditEvent, Notification
@@ -38,6 +38,13 @@ from medtalent.people.tests.factories import (
 pytestmark = pytest.mark.django_db
 
 ID_1990 = make_national_id(datetime.date(1990, 5, 17), 123)
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """Messages are asserted in English; a test that needs Chinese says so."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -89,15 +96,22 @@ def test_person_create_stores_whole_id_and_audits_it_masked(world: Any, officer:
 
 def test_person_create_keeps_a_given_birth_date(world: Any, officer: Any) -> None:
     person = services.person_create(
-        actor=officer, name_latin="Li Na", national_id=ID_1990, birth_date=datetime.date(1990, 5, 18),
+        actor=officer,
+        name_latin="Li Na",
+        national_id=ID_1990,
+        birth_date=datetime.date(1990, 5, 18),
         institution=world.hospital,
     )
     assert person.birth_date == datetime.date(1990, 5, 18)
 
 
 def test_person_create_without_id_stores_null(world: Any, officer: Any) -> None:
-    first = services.person_create(actor=officer, name_latin="No Id One", national_id="", institution=world.hospital)
-    second = services.person_create(actor=officer, name_latin="No Id Two", national_id="", institution=world.hospital)
+    first = services.person_create(
+        actor=officer, name_latin="No Id One", national_id="", institution=world.hospital
+    )
+    second = services.person_create(
+        actor=officer, name_latin="No Id Two", national_id="", institution=world.hospital
+    )
     assert Person.objects.filter(pk__in=[first.pk, second.pk], national_id__isnull=True).count() == 2
     assert first.birth_date is None
 
@@ -106,7 +120,9 @@ def test_person_create_refuses_a_bad_id_and_writes_nothing(world: Any, officer: 
     before = Person.objects.count()
     bad = ID_1990[:17] + ("0" if ID_1990[17] != "0" else "1")
     with pytest.raises(ValidationError) as caught:
-        services.person_create(actor=officer, name_latin="Bad Id", national_id=bad, institution=world.hospital)
+        services.person_create(
+            actor=officer, name_latin="Bad Id", national_id=bad, institution=world.hospital
+        )
     assert "national_id" in caught.value.message_dict
     assert Person.objects.count() == before
     assert _events("person.create") == []
@@ -115,7 +131,9 @@ def test_person_create_refuses_a_bad_id_and_writes_nothing(world: Any, officer: 
 def test_person_create_refuses_department_of_another_institution(world: Any, officer: Any) -> None:
     before = Person.objects.count()
     with pytest.raises(ApplicationError) as caught:
-        services.person_create(actor=officer, name_latin="Wrong Dept", institution=world.uni, department=world.cardiology)
+        services.person_create(
+            actor=officer, name_latin="Wrong Dept", institution=world.uni, department=world.cardiology
+        )
     assert caught.value.field == "department"
     assert str(caught.value.message) == "The department belongs to another institution."
     assert Person.objects.count() == before
@@ -132,7 +150,12 @@ def test_person_update_writes_exact_diff_and_bumps_version(world: Any, officer: 
     person = world.trainee_person
     old_phone, old_email = person.phone, person.email
     services.person_update(
-        actor=officer, person=person, expected_version=1, phone="13912345678", email=old_email, department=world.surgery
+        actor=officer,
+        person=person,
+        expected_version=1,
+        phone="13912345678",
+        email=old_email,
+        department=world.surgery,
     )
     person.refresh_from_db()
     assert person.phone == "13912345678"
@@ -166,7 +189,9 @@ def test_person_update_with_stale_version_conflicts_and_changes_nothing(world: A
     services.person_update(actor=officer, person=person, expected_version=1, phone="13900000001")
     stale = Person.objects.get(pk=world.trainee_person.pk)
     with pytest.raises(ConflictError) as caught:
-        services.person_update(actor=officer, person=stale, expected_version=1, phone="13900000002", name_latin="Changed")
+        services.person_update(
+            actor=officer, person=stale, expected_version=1, phone="13900000002", name_latin="Changed"
+        )
     assert caught.value.status_code == 409
     assert caught.value.extra == {"expected_version": 1}
     row = Person.objects.get(pk=world.trainee_person.pk)
@@ -178,8 +203,12 @@ def test_person_update_contacts_only_refuses_other_fields(world: Any, personas: 
     person = Person.objects.get(pk=world.trainee_person.pk)
     with pytest.raises(ApplicationError) as caught:
         services.person_update(
-            actor=personas["trainee"], person=person, expected_version=1, contacts_only=True,
-            phone="13900000003", name_latin="Renamed",
+            actor=personas["trainee"],
+            person=person,
+            expected_version=1,
+            contacts_only=True,
+            phone="13900000003",
+            name_latin="Renamed",
         )
     assert str(caught.value.message) == "These fields cannot be changed here: name_latin"
     row = Person.objects.get(pk=person.pk)
@@ -187,7 +216,10 @@ def test_person_update_contacts_only_refuses_other_fields(world: Any, personas: 
     assert _events("person.update") == []
 
     services.person_update(
-        actor=personas["trainee"], person=Person.objects.get(pk=person.pk), expected_version=1, contacts_only=True,
+        actor=personas["trainee"],
+        person=Person.objects.get(pk=person.pk),
+        expected_version=1,
+        contacts_only=True,
         phone="13900000003",
     )
     assert Person.objects.get(pk=person.pk).phone == "13900000003"
@@ -231,7 +263,11 @@ def test_person_delete_refuses_a_mentor(world: Any, officer: Any) -> None:
 def undergraduate(world: Any) -> Person:
     person = PersonFactory(name_latin="Zhang Min", name_zh="张敏", institution=world.uni)
     TraineeProfileFactory(
-        person=person, level="undergraduate", institution=world.uni, cohort=2020, start_date=datetime.date(2020, 9, 1)
+        person=person,
+        level="undergraduate",
+        institution=world.uni,
+        cohort=2020,
+        start_date=datetime.date(2020, 9, 1),
     )
     return person
 
@@ -241,15 +277,22 @@ def test_trainee_moves_from_undergraduate_to_professional_master(
 ) -> None:
     previous = undergraduate.trainee_profiles.get()
     profile = services.trainee_profile_start(
-        actor=officer, person=undergraduate, level="professional_master", institution=world.hospital,
-        department=world.cardiology, cohort=2025, start_date=datetime.date(2025, 9, 1),
+        actor=officer,
+        person=undergraduate,
+        level="professional_master",
+        institution=world.hospital,
+        department=world.cardiology,
+        cohort=2025,
+        start_date=datetime.date(2025, 9, 1),
     )
     previous.refresh_from_db()
     assert previous.status == TraineeProfile.Status.COMPLETED
     assert previous.end_date == datetime.date(2025, 8, 31)
     assert profile.status == TraineeProfile.Status.ACTIVE
     assert list(
-        TraineeProfile.objects.filter(person=undergraduate).order_by("start_date").values_list("level", "status")
+        TraineeProfile.objects.filter(person=undergraduate)
+        .order_by("start_date")
+        .values_list("level", "status")
     ) == [("undergraduate", "completed"), ("professional_master", "active")]
     [complete] = _events("trainee_profile.complete")
     assert complete.target_id == str(previous.pk)
@@ -274,13 +317,17 @@ def test_new_stage_must_start_after_the_current_one(
 ) -> None:
     with pytest.raises(ApplicationError) as caught:
         services.trainee_profile_start(
-            actor=officer, person=undergraduate, level="professional_master", institution=world.hospital,
-            cohort=2025, start_date=start,
+            actor=officer,
+            person=undergraduate,
+            level="professional_master",
+            institution=world.hospital,
+            cohort=2025,
+            start_date=start,
         )
     assert caught.value.field == "start_date"
-    assert list(TraineeProfile.objects.filter(person=undergraduate).values_list("level", "status", "end_date")) == [
-        ("undergraduate", "active", None)
-    ]
+    assert list(
+        TraineeProfile.objects.filter(person=undergraduate).values_list("level", "status", "end_date")
+    ) == [("undergraduate", "active", None)]
     assert AuditEvent.objects.filter(action__startswith="trainee_profile.").count() == 0
 
 
@@ -289,8 +336,13 @@ def test_trainee_profile_start_refuses_department_of_another_institution(
 ) -> None:
     with pytest.raises(ApplicationError) as caught:
         services.trainee_profile_start(
-            actor=officer, person=undergraduate, level="professional_master", institution=world.uni,
-            department=world.cardiology, cohort=2025, start_date=datetime.date(2025, 9, 1),
+            actor=officer,
+            person=undergraduate,
+            level="professional_master",
+            institution=world.uni,
+            department=world.cardiology,
+            cohort=2025,
+            start_date=datetime.date(2025, 9, 1),
         )
     assert caught.value.field == "department"
     assert TraineeProfile.objects.filter(person=undergraduate).count() == 1
@@ -299,8 +351,12 @@ def test_trainee_profile_start_refuses_department_of_another_institution(
 def test_only_one_active_profile_per_person_in_the_database(undergraduate: Person, world: Any) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         TraineeProfile.objects.create(
-            person=undergraduate, level="professional_master", institution=world.hospital, cohort=2025,
-            start_date=datetime.date(2025, 9, 1), status=TraineeProfile.Status.ACTIVE,
+            person=undergraduate,
+            level="professional_master",
+            institution=world.hospital,
+            cohort=2025,
+            start_date=datetime.date(2025, 9, 1),
+            status=TraineeProfile.Status.ACTIVE,
         )
     assert TraineeProfile.objects.filter(person=undergraduate).count() == 1
 
@@ -309,8 +365,12 @@ def test_only_one_active_profile_per_person_through_the_service(
     world: Any, officer: Any, undergraduate: Person
 ) -> None:
     services.trainee_profile_start(
-        actor=officer, person=undergraduate, level="professional_master", institution=world.hospital,
-        cohort=2025, start_date=datetime.date(2025, 9, 1),
+        actor=officer,
+        person=undergraduate,
+        level="professional_master",
+        institution=world.hospital,
+        cohort=2025,
+        start_date=datetime.date(2025, 9, 1),
     )
     completed = TraineeProfile.objects.get(person=undergraduate, level="undergraduate")
     with pytest.raises(ValidationError):
@@ -321,8 +381,12 @@ def test_only_one_active_profile_per_person_through_the_service(
 def test_faculty_profile_set_creates_then_updates_with_exact_diffs(world: Any, officer: Any) -> None:
     person = PersonFactory(name_latin="Chen Jie", institution=world.hospital)
     profile = services.faculty_profile_set(
-        actor=officer, person=person, staff_number="H0001", clinical_title="attending",
-        supervisor_qualification="master", is_clinical_teacher=True,
+        actor=officer,
+        person=person,
+        staff_number="H0001",
+        clinical_title="attending",
+        supervisor_qualification="master",
+        is_clinical_teacher=True,
     )
     assert FacultyProfile.objects.get(person=person).pk == profile.pk
     [created] = _events("faculty_profile.set")
@@ -333,7 +397,9 @@ def test_faculty_profile_set_creates_then_updates_with_exact_diffs(world: Any, o
         "supervisor_qualification": [None, "master"],
         "is_clinical_teacher": [None, True],
     }
-    services.faculty_profile_set(actor=officer, person=person, clinical_title="associate_chief", staff_number="H0001")
+    services.faculty_profile_set(
+        actor=officer, person=person, clinical_title="associate_chief", staff_number="H0001"
+    )
     profile.refresh_from_db()
     assert profile.clinical_title == "associate_chief"
     assert _events("faculty_profile.set")[1].changes == {"clinical_title": ["attending", "associate_chief"]}
@@ -368,8 +434,12 @@ def test_mentorship_create_audits_and_notifies_both_in_their_languages(
     mentor, mentee, mentor_user, mentee_user = pair
     with translation.override("en"):
         mentorship = services.mentorship_create(
-            actor=officer, mentor=mentor, mentee=mentee, kind=Mentorship.Kind.HOSPITAL,
-            start_date=datetime.date(2025, 9, 1), note="",
+            actor=officer,
+            mentor=mentor,
+            mentee=mentee,
+            kind=Mentorship.Kind.HOSPITAL,
+            start_date=datetime.date(2025, 9, 1),
+            note="",
         )
     [event] = _events("mentorship.create")
     assert event.target_id == str(mentorship.pk)
@@ -385,39 +455,47 @@ def test_mentorship_create_audits_and_notifies_both_in_their_languages(
     assert english.url == f"/people/{mentee.pk}/"
     chinese = Notification.objects.get(recipient=mentee_user)
     assert chinese.title != ""
-    assert "王伟" in chinese.title and "李娜" in chinese.title  # names in the reader's script
+    # Names in the reader's script.
+    assert "王伟" in chinese.title
+    assert "李娜" in chinese.title
     assert Notification.objects.count() == 2
 
 
-_ZH_TRANSLATIONS = {
+_ZH_FALLBACK = {
     "New mentorship: {mentor} mentors {mentee} ({kind})": "新的导师关系：{mentor} 指导 {mentee}（{kind}）",
-    "Hospital mentor": "医院导师",
+    "Hospital mentor": "院内导师",
 }
 
 
 @pytest.fixture
 def zh_catalogue() -> Iterator[None]:
-    """A few Chinese translations, whether or not the catalogues are compiled yet."""
-    catalogue = trans_real.translation("zh-hans")._catalog._catalogs[0]
-    saved = {key: catalogue[key] for key in _ZH_TRANSLATIONS if key in catalogue}
-    catalogue.update(_ZH_TRANSLATIONS)
+    """The Chinese catalogue, with these messages added only if it is not compiled yet."""
+    catalogue = trans_real.translation("zh-hans")._catalog
+    missing = {key: value for key, value in _ZH_FALLBACK.items() if key not in catalogue}
+    catalogue._catalogs[0].update(missing)
     yield
-    for key in _ZH_TRANSLATIONS:
-        catalogue.pop(key, None)
-    catalogue.update(saved)
+    for key in missing:
+        catalogue._catalogs[0].pop(key, None)
 
 
 def test_mentorship_notification_is_wholly_in_each_recipients_language(
     world: Any, officer: Any, pair: tuple[Person, Person, Any, Any], zh_catalogue: None
 ) -> None:
     mentor, mentee, mentor_user, mentee_user = pair
-    # A Chinese-speaking officer records it; the English-speaking mentor must still read English.
     with translation.override("zh-hans"):
+        expected_chinese = gettext("New mentorship: {mentor} mentors {mentee} ({kind})").format(
+            mentor="王伟", mentee="李娜", kind=gettext("Hospital mentor")
+        )
+        assert "Hospital mentor" not in expected_chinese
+        # A Chinese-speaking officer records it; the English-speaking mentor must still read English.
         services.mentorship_create(
-            actor=officer, mentor=mentor, mentee=mentee, kind=Mentorship.Kind.HOSPITAL,
+            actor=officer,
+            mentor=mentor,
+            mentee=mentee,
+            kind=Mentorship.Kind.HOSPITAL,
             start_date=datetime.date(2025, 9, 1),
         )
-    assert Notification.objects.get(recipient=mentee_user).title == "新的导师关系：王伟 指导 李娜（医院导师）"
+    assert Notification.objects.get(recipient=mentee_user).title == expected_chinese
     assert Notification.objects.get(recipient=mentor_user).title == (
         "New mentorship: Wang Wei mentors Li Na (Hospital mentor)"
     )
@@ -434,7 +512,10 @@ def test_mentorship_create_failure_rolls_back_audit(
     monkeypatch.setattr(services, "notification_send", broken)
     with pytest.raises(RuntimeError):
         services.mentorship_create(
-            actor=officer, mentor=mentor, mentee=mentee, kind=Mentorship.Kind.SCHOOL,
+            actor=officer,
+            mentor=mentor,
+            mentee=mentee,
+            kind=Mentorship.Kind.SCHOOL,
             start_date=datetime.date(2025, 9, 1),
         )
     assert not Mentorship.objects.filter(mentee=mentee).exists()
@@ -445,7 +526,10 @@ def test_self_mentoring_is_refused(world: Any, officer: Any) -> None:
     person = world.mentor_person
     with pytest.raises(ApplicationError) as caught:
         services.mentorship_create(
-            actor=officer, mentor=person, mentee=person, kind=Mentorship.Kind.PEER_SENIOR,
+            actor=officer,
+            mentor=person,
+            mentee=person,
+            kind=Mentorship.Kind.PEER_SENIOR,
             start_date=datetime.date(2025, 9, 1),
         )
     assert caught.value.field == "mentor"
@@ -456,7 +540,10 @@ def test_self_mentoring_is_refused(world: Any, officer: Any) -> None:
 def test_second_concurrent_hospital_mentor_is_refused(world: Any, officer: Any) -> None:
     with pytest.raises(ApplicationError) as caught:
         services.mentorship_create(
-            actor=officer, mentor=world.teacher_person, mentee=world.trainee_person, kind=Mentorship.Kind.HOSPITAL,
+            actor=officer,
+            mentor=world.teacher_person,
+            mentee=world.trainee_person,
+            kind=Mentorship.Kind.HOSPITAL,
             start_date=datetime.date(2025, 3, 1),
         )
     assert str(caught.value.message) == (
@@ -468,7 +555,10 @@ def test_second_concurrent_hospital_mentor_is_refused(world: Any, officer: Any) 
 
 def test_a_school_mentor_beside_the_hospital_mentor_is_allowed(world: Any, officer: Any) -> None:
     services.mentorship_create(
-        actor=officer, mentor=world.officer_person, mentee=world.trainee_person, kind=Mentorship.Kind.SCHOOL,
+        actor=officer,
+        mentor=world.officer_person,
+        mentee=world.trainee_person,
+        kind=Mentorship.Kind.SCHOOL,
         start_date=datetime.date(2025, 3, 1),
     )
     assert sorted(Mentorship.objects.filter(mentee=world.trainee_person).values_list("kind", flat=True)) == [
@@ -480,8 +570,12 @@ def test_a_school_mentor_beside_the_hospital_mentor_is_allowed(world: Any, offic
 def test_same_mentor_again_for_overlapping_dates_is_refused(world: Any, officer: Any) -> None:
     with pytest.raises(ApplicationError) as caught:
         services.mentorship_create(
-            actor=officer, mentor=world.mentor_person, mentee=world.trainee_person, kind=Mentorship.Kind.HOSPITAL,
-            start_date=datetime.date(2024, 1, 1), end_date=datetime.date(2024, 9, 1),
+            actor=officer,
+            mentor=world.mentor_person,
+            mentee=world.trainee_person,
+            kind=Mentorship.Kind.HOSPITAL,
+            start_date=datetime.date(2024, 1, 1),
+            end_date=datetime.date(2024, 9, 1),
         )
     assert str(caught.value.message) == (
         "This mentor already has this kind of mentorship with this mentee for those dates."
@@ -491,15 +585,21 @@ def test_same_mentor_again_for_overlapping_dates_is_refused(world: Any, officer:
 
 def test_same_mentor_for_an_earlier_period_is_allowed(world: Any, officer: Any) -> None:
     earlier = services.mentorship_create(
-        actor=officer, mentor=world.mentor_person, mentee=world.trainee_person, kind=Mentorship.Kind.HOSPITAL,
-        start_date=datetime.date(2024, 1, 1), end_date=datetime.date(2024, 8, 31),
+        actor=officer,
+        mentor=world.mentor_person,
+        mentee=world.trainee_person,
+        kind=Mentorship.Kind.HOSPITAL,
+        start_date=datetime.date(2024, 1, 1),
+        end_date=datetime.date(2024, 8, 31),
     )
     assert earlier.pk is not None
 
 
 def test_new_hospital_mentor_is_allowed_after_the_first_ended(world: Any, officer: Any) -> None:
     first = world.mentorship
-    services.mentorship_end(actor=officer, mentorship=first, expected_version=1, end_date=datetime.date(2025, 6, 30))
+    services.mentorship_end(
+        actor=officer, mentorship=first, expected_version=1, end_date=datetime.date(2025, 6, 30)
+    )
     first.refresh_from_db()
     assert (first.end_date, first.version) == (datetime.date(2025, 6, 30), 2)
     [ended] = _events("mentorship.update")
@@ -507,27 +607,39 @@ def test_new_hospital_mentor_is_allowed_after_the_first_ended(world: Any, office
     # Starting on the old one's last day still overlaps.
     with pytest.raises(ApplicationError):
         services.mentorship_create(
-            actor=officer, mentor=world.teacher_person, mentee=world.trainee_person, kind=Mentorship.Kind.HOSPITAL,
+            actor=officer,
+            mentor=world.teacher_person,
+            mentee=world.trainee_person,
+            kind=Mentorship.Kind.HOSPITAL,
             start_date=datetime.date(2025, 6, 30),
         )
     second = services.mentorship_create(
-        actor=officer, mentor=world.teacher_person, mentee=world.trainee_person, kind=Mentorship.Kind.HOSPITAL,
+        actor=officer,
+        mentor=world.teacher_person,
+        mentee=world.trainee_person,
+        kind=Mentorship.Kind.HOSPITAL,
         start_date=datetime.date(2025, 7, 1),
     )
     assert list(
-        Mentorship.objects.filter(mentee=world.trainee_person).order_by("start_date").values_list("mentor_id", "end_date")
+        Mentorship.objects.filter(mentee=world.trainee_person)
+        .order_by("start_date")
+        .values_list("mentor_id", "end_date")
     ) == [(world.mentor_person.pk, datetime.date(2025, 6, 30)), (world.teacher_person.pk, None)]
     assert second.kind == "hospital"
 
 
 def test_mentorship_end_with_stale_version_conflicts(world: Any, officer: Any) -> None:
     services.mentorship_end(
-        actor=officer, mentorship=Mentorship.objects.get(pk=world.mentorship.pk), expected_version=1,
+        actor=officer,
+        mentorship=Mentorship.objects.get(pk=world.mentorship.pk),
+        expected_version=1,
         end_date=datetime.date(2025, 6, 30),
     )
     with pytest.raises(ConflictError):
         services.mentorship_end(
-            actor=officer, mentorship=Mentorship.objects.get(pk=world.mentorship.pk), expected_version=1,
+            actor=officer,
+            mentorship=Mentorship.objects.get(pk=world.mentorship.pk),
+            expected_version=1,
             end_date=datetime.date(2025, 1, 31),
         )
     assert Mentorship.objects.get(pk=world.mentorship.pk).end_date == datetime.date(2025, 6, 30)
@@ -536,7 +648,10 @@ def test_mentorship_end_with_stale_version_conflicts(world: Any, officer: Any) -
 def test_mentorship_end_before_start_is_refused(world: Any, officer: Any) -> None:
     with pytest.raises(ValidationError):
         services.mentorship_end(
-            actor=officer, mentorship=world.mentorship, expected_version=1, end_date=datetime.date(2024, 8, 31)
+            actor=officer,
+            mentorship=world.mentorship,
+            expected_version=1,
+            end_date=datetime.date(2024, 8, 31),
         )
     assert Mentorship.objects.get(pk=world.mentorship.pk).end_date is None
 
@@ -548,7 +663,11 @@ def test_role_assign_and_revoke_are_audited(world: Any, personas: dict[str, Any]
     admin = personas["admin"]
     user = UserFactory(username="newhead")
     assignment = services.role_assign(
-        actor=admin, user=user, role=Role.DEPARTMENT_HEAD, institution=world.hospital, department=world.surgery
+        actor=admin,
+        user=user,
+        role=Role.DEPARTMENT_HEAD,
+        institution=world.hospital,
+        department=world.surgery,
     )
     assert list(user.role_assignments.values_list("role", "institution_id", "department_id")) == [
         ("department_head", world.hospital.pk, world.surgery.pk)
@@ -564,7 +683,11 @@ def test_role_assign_and_revoke_are_audited(world: Any, personas: dict[str, Any]
     assert not RoleAssignment.objects.filter(user=user).exists()
     [revoked] = _events("role.revoke")
     assert revoked.target_id == str(user.pk)
-    assert revoked.changes == {"role": ["department_head", None], "institution": [world.hospital.pk, None]}
+    assert revoked.changes == {
+        "role": ["department_head", None],
+        "institution": [world.hospital.pk, None],
+        "department": [world.surgery.pk, None],
+    }
 
 
 def test_role_assign_platform_admin_makes_staff(world: Any, personas: dict[str, Any]) -> None:
@@ -579,7 +702,10 @@ def test_role_assign_refuses_department_of_another_institution(world: Any, perso
     user = UserFactory(username="wrongdept")
     with pytest.raises(ApplicationError):
         services.role_assign(
-            actor=personas["admin"], user=user, role=Role.DEPARTMENT_HEAD, institution=world.other,
+            actor=personas["admin"],
+            user=user,
+            role=Role.DEPARTMENT_HEAD,
+            institution=world.other,
             department=world.cardiology,
         )
     assert not RoleAssignment.objects.filter(user=user).exists()
@@ -599,7 +725,8 @@ def test_api_token_create_stores_only_a_hash(world: Any, personas: dict[str, Any
     assert all(raw not in value for value in stored)
     [event] = _events("api_token.create")
     assert event.changes == {"name": [None, "Grading script"]}
-    assert raw not in str(event.changes) and raw not in event.target_repr
+    assert raw not in str(event.changes)
+    assert raw not in event.target_repr
     assert user_for_api_token(raw) == user
 
 
@@ -632,8 +759,13 @@ def test_api_token_revoke(personas: dict[str, Any]) -> None:
 def test_institution_save_creates_and_updates_with_exact_diffs(world: Any, personas: dict[str, Any]) -> None:
     admin = personas["admin"]
     institution = services.institution_save(
-        actor=admin, code="children", name_zh="儿童医院", name_en="Children's Hospital",
-        kind=Institution.Kind.HOSPITAL, parent=world.uni, city="Hangzhou",
+        actor=admin,
+        code="children",
+        name_zh="儿童医院",
+        name_en="Children's Hospital",
+        kind=Institution.Kind.HOSPITAL,
+        parent=world.uni,
+        city="Hangzhou",
     )
     [created] = _events("institution.create")
     assert created.target_id == str(institution.pk)
@@ -664,10 +796,18 @@ def test_institution_cannot_be_its_own_parent(world: Any, personas: dict[str, An
 
 def test_department_save_with_linked_departments(world: Any, personas: dict[str, Any]) -> None:
     admin = personas["admin"]
-    office = DepartmentFactory(institution=world.uni, code="medicine-office", kind=Department.Kind.TEACHING_OFFICE)
+    office = DepartmentFactory(
+        institution=world.uni, code="medicine-office", kind=Department.Kind.TEACHING_OFFICE
+    )
     department = services.department_save(
-        actor=admin, institution=world.hospital, code="nephrology", name_zh="肾内科", name_en="Nephrology",
-        kind=Department.Kind.CLINICAL, rotation_capacity=4, linked_department_ids=[office.pk],
+        actor=admin,
+        institution=world.hospital,
+        code="nephrology",
+        name_zh="肾内科",
+        name_en="Nephrology",
+        kind=Department.Kind.CLINICAL,
+        rotation_capacity=4,
+        linked_department_ids=[office.pk],
     )
     assert list(department.linked_departments.values_list("pk", flat=True)) == [office.pk]
     assert list(office.linked_departments.values_list("pk", flat=True)) == [department.pk]  # symmetrical
@@ -682,7 +822,10 @@ def test_department_save_with_linked_departments(world: Any, personas: dict[str,
         "linked_departments": [[], [office.pk]],
     }
     services.department_save(
-        actor=admin, department=department, rotation_capacity=6, linked_department_ids=[office.pk, world.cardiology.pk]
+        actor=admin,
+        department=department,
+        rotation_capacity=6,
+        linked_department_ids=[office.pk, world.cardiology.pk],
     )
     [updated] = _events("department.update")
     assert updated.changes == {
@@ -708,7 +851,9 @@ def test_department_save_refuses_unknown_links_and_moves(world: Any, personas: d
     assert AuditEvent.objects.filter(action__startswith="department.").count() == 0
 
 
-def test_organisation_delete_of_an_institution_in_use_deletes_nothing(world: Any, personas: dict[str, Any]) -> None:
+def test_organisation_delete_of_an_institution_in_use_deletes_nothing(
+    world: Any, personas: dict[str, Any]
+) -> None:
     counts = (Institution.objects.count(), Department.objects.count(), Person.objects.count())
     with pytest.raises(ApplicationError) as caught:
         services.organisation_delete(actor=personas["admin"], obj=world.hospital)

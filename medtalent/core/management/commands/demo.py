@@ -17,15 +17,19 @@ class Command(BaseCommand):
         parser.add_argument("--address", default="127.0.0.1:8000")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from medtalent.demo.loader import DEMO_PASSWORD, load_demo_data
+        from medtalent.demo.loader import load_demo_data
 
         call_command("migrate", interactive=False, verbosity=0)
         summary = load_demo_data()
-        self.stdout.write(_("Demo data: %(created)s") % {"created": summary.describe()})
+        if summary.created_anything:
+            created = ", ".join(f"{name} {count}" for name, count in summary.created.items() if count)
+            self.stdout.write(_("Demo data loaded: %(created)s.") % {"created": created})
+        else:
+            self.stdout.write(_("Demo data already present; nothing added."))
         self.stdout.write("")
         self.stdout.write(_("Open http://%(address)s/ and sign in as:") % {"address": options["address"]})
-        for username, role, person in summary.logins:
-            self.stdout.write(f"  {username:<10} {DEMO_PASSWORD}   {role} · {person}")
+        for login in summary.logins:
+            self.stdout.write(f"  {login.username:<10} {summary.password}   {login.role} · {login.person}")
         self.stdout.write("")
         if options["no_serve"]:
             return
