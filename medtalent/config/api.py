@@ -61,6 +61,8 @@ _VALIDATION_MESSAGES = {
     "greater_than_equal": lambda ctx: _("Must be at least %(ge)s.") % {"ge": ctx.get("ge")},
     "less_than_equal": lambda ctx: _("Must be at most %(le)s.") % {"le": ctx.get("le")},
     "extra_forbidden": lambda ctx: _("This field is not accepted."),
+    "string_pattern_mismatch": lambda ctx: _("This text contains characters that are not allowed."),
+    "value_error": lambda ctx: str(ctx.get("error", "")),
     "model_attributes_type": lambda ctx: _("A JSON object is required."),
     "dict_type": lambda ctx: _("A JSON object is required."),
 }
@@ -104,6 +106,12 @@ def django_validation_error(request: HttpRequest, exc: DjangoValidationError) ->
     else:
         errors = [{"field": "", "message": str(message)} for message in exc.messages]
     return _error(request, 422, _("Some fields are not valid."), errors=errors)
+
+
+@api.exception_handler(OverflowError)
+def number_out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    # The schemas bound every number; this is the net under them, so bad input never becomes a 500.
+    return _error(request, 422, _("A number is out of range."))
 
 
 @api.exception_handler(IntegrityError)

@@ -4,9 +4,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from . import notifications, selectors
+from .api_types import Id, Pagination
 
 router = Router(tags=["me"])
 
@@ -49,13 +50,13 @@ class NotificationOut(Schema):
 
 
 @router.get("/notifications", response=list[NotificationOut])
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_notifications(request: HttpRequest, unread: bool = False) -> Any:
     return selectors.notification_list_for_user(request.user, unread_only=unread)
 
 
 class MarkReadIn(Schema):
-    ids: list[int] | None = None
+    ids: list[Id] | None = None
 
 
 @router.post("/notifications/read", response={200: dict})

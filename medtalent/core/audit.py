@@ -52,7 +52,9 @@ def audit_snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, A
 def audit_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """``{field: [before, after]}`` for the fields whose value changed; ``{}`` stands for "no object"."""
     names = dict.fromkeys([*before, *after])
-    return {name: [before.get(name), after.get(name)] for name in names if before.get(name) != after.get(name)}
+    return {
+        name: [before.get(name), after.get(name)] for name in names if before.get(name) != after.get(name)
+    }
 
 
 def audit_record(

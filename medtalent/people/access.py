@@ -176,11 +176,12 @@ def person_edit_is_contacts_only(user: Any, person: Person, changes: dict[str, A
 
     if user.has_perm("people.change_person", person):
         institution = changes.get("institution")
-        if institution is not None and institution.pk != person.institution_id:
-            if not user.has_perm("people.add_person", institution):
-                raise PermissionDenied
+        moving = institution is not None and institution.pk != person.institution_id
+        if moving and not user.has_perm("people.add_person", institution):
+            raise PermissionDenied
         return False
-    if not user.has_perm("people.change_person_contacts", person) or set(changes) - set(PERSON_CONTACT_FIELDS):
+    only_contacts = set(changes) <= set(PERSON_CONTACT_FIELDS)
+    if not (only_contacts and user.has_perm("people.change_person_contacts", person)):
         raise PermissionDenied
     return True
 

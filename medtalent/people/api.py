@@ -10,9 +10,10 @@ from typing import Any, Literal
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
-from pydantic import ConfigDict
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
+
+from medtalent.core.api_types import MAX_ID, Id, Pagination, SearchText, StrictSchema, Year
 
 from . import selectors, services
 from .access import get_person_for_user, person_edit_is_contacts_only
@@ -28,10 +29,6 @@ from .models import (
 )
 
 router = Router(tags=["people"])
-
-
-class StrictSchema(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 def require(request: HttpRequest, permission: str, obj: Any = None) -> None:
@@ -60,7 +57,7 @@ class InstitutionIn(StrictSchema):
     name_zh: str = Field(..., min_length=1, max_length=120)
     name_en: str = Field("", max_length=160)
     kind: Institution.Kind
-    parent_id: int | None = None
+    parent_id: Id | None = None
     city: str = Field("", max_length=60)
     is_training_base: bool = False
 
@@ -68,7 +65,7 @@ class InstitutionIn(StrictSchema):
 class InstitutionPatch(StrictSchema):
     name_zh: str | None = Field(None, min_length=1, max_length=120)
     name_en: str | None = Field(None, max_length=160)
-    parent_id: int | None = None
+    parent_id: Id | None = None
     city: str | None = Field(None, max_length=60)
     is_training_base: bool | None = None
 
@@ -81,14 +78,14 @@ def _institution_fields(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/institutions", response=list[InstitutionOut])
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_institutions(request: HttpRequest, kind: str = "") -> Any:
     institutions = selectors.institution_list()
     return institutions.filter(kind=kind) if kind else institutions
 
 
 @router.get("/institutions/{institution_id}", response=InstitutionOut)
-def get_institution(request: HttpRequest, institution_id: int) -> Any:
+def get_institution(request: HttpRequest, institution_id: Id) -> Any:
     return selectors.get_institution(institution_id)
 
 
@@ -96,11 +93,11 @@ def get_institution(request: HttpRequest, institution_id: int) -> Any:
 def create_institution(request: HttpRequest, payload: InstitutionIn) -> Any:
     require(request, "people.add_institution")
     institution = services.institution_save(actor=request.user, **_institution_fields(payload.dict()))
-    return 201, selectors.get_institution(institution.pk)
+    return Status(201, selectors.get_institution(institution.pk))
 
 
 @router.patch("/institutions/{institution_id}", response=InstitutionOut)
-def update_institution(request: HttpRequest, institution_id: int, payload: InstitutionPatch) -> Any:
+def update_institution(request: HttpRequest, institution_id: Id, payload: InstitutionPatch) -> Any:
     institution = selectors.get_institution(institution_id)
     require(request, "people.change_institution", institution)
     services.institution_save(
@@ -110,11 +107,11 @@ def update_institution(request: HttpRequest, institution_id: int, payload: Insti
 
 
 @router.delete("/institutions/{institution_id}", response={204: None})
-def delete_institution(request: HttpRequest, institution_id: int) -> Any:
+def delete_institution(request: HttpRequest, institution_id: Id) -> Any:
     institution = selectors.get_institution(institution_id)
     require(request, "people.change_institution", institution)
     services.organisation_delete(actor=request.user, obj=institution)
-    return 204, None
+    return Status(204, None)
 
 
 # --- departments -------------------------------------------------------------------------------
@@ -122,7 +119,7 @@ def delete_institution(request: HttpRequest, institution_id: int) -> Any:
 
 class DepartmentOut(Schema):
     id: int
-    institution_id: int
+    institution_id: Id
     institution_name: str = Field(..., alias="institution.name")
     code: str
     name_zh: str
@@ -134,13 +131,13 @@ class DepartmentOut(Schema):
 
 
 class DepartmentIn(StrictSchema):
-    institution_id: int
+    institution_id: Id
     code: str = Field(..., min_length=1, max_length=40)
     name_zh: str = Field(..., min_length=1, max_length=120)
     name_en: str = Field("", max_length=160)
     kind: Department.Kind = Department.Kind.CLINICAL
     rotation_capacity: int | None = Field(None, ge=0, le=999)
-    linked_department_ids: list[int] | None = None
+    linked_department_ids: list[Id] | None = None
 
 
 class DepartmentPatch(StrictSchema):
@@ -148,17 +145,17 @@ class DepartmentPatch(StrictSchema):
     name_en: str | None = Field(None, max_length=160)
     kind: Department.Kind | None = None
     rotation_capacity: int | None = Field(None, ge=0, le=999)
-    linked_department_ids: list[int] | None = None
+    linked_department_ids: list[Id] | None = None
 
 
 @router.get("/departments", response=list[DepartmentOut])
-@paginate(PageNumberPagination)
-def list_departments(request: HttpRequest, institution_id: int | None = None, kind: str = "") -> Any:
+@paginate(Pagination)
+def list_departments(request: HttpRequest, institution_id: Id | None = None, kind: str = "") -> Any:
     return selectors.department_list(institution_id=institution_id, kind=kind)
 
 
 @router.get("/departments/{department_id}", response=DepartmentOut)
-def get_department(request: HttpRequest, department_id: int) -> Any:
+def get_department(request: HttpRequest, department_id: Id) -> Any:
     return selectors.get_department(department_id)
 
 
@@ -168,11 +165,11 @@ def create_department(request: HttpRequest, payload: DepartmentIn) -> Any:
     institution = get_object_or_404(Institution, pk=data.pop("institution_id"))
     require(request, "people.change_department", Department(institution=institution))
     department = services.department_save(actor=request.user, institution=institution, **data)
-    return 201, selectors.get_department(department.pk)
+    return Status(201, selectors.get_department(department.pk))
 
 
 @router.patch("/departments/{department_id}", response=DepartmentOut)
-def update_department(request: HttpRequest, department_id: int, payload: DepartmentPatch) -> Any:
+def update_department(request: HttpRequest, department_id: Id, payload: DepartmentPatch) -> Any:
     department = selectors.get_department(department_id)
     require(request, "people.change_department", department)
     services.department_save(actor=request.user, department=department, **payload.dict(exclude_unset=True))
@@ -180,11 +177,11 @@ def update_department(request: HttpRequest, department_id: int, payload: Departm
 
 
 @router.delete("/departments/{department_id}", response={204: None})
-def delete_department(request: HttpRequest, department_id: int) -> Any:
+def delete_department(request: HttpRequest, department_id: Id) -> Any:
     department = selectors.get_department(department_id)
     require(request, "people.change_department", department)
     services.organisation_delete(actor=request.user, obj=department)
-    return 204, None
+    return Status(204, None)
 
 
 # --- people ------------------------------------------------------------------------------------
@@ -193,7 +190,7 @@ def delete_department(request: HttpRequest, department_id: int) -> Any:
 class TraineeProfileOut(Schema):
     id: int
     level: str
-    institution_id: int
+    institution_id: Id
     department_id: int | None
     cohort: int
     specialty: str
@@ -218,7 +215,7 @@ class PersonOut(Schema):
     name_latin: str
     display_name: str
     gender: str
-    institution_id: int
+    institution_id: Id
     institution_name: str
     department_id: int | None
     department_name: str | None
@@ -286,12 +283,12 @@ class PersonIn(StrictSchema):
     national_id: str | None = Field(None, max_length=18)
     email: str = Field("", max_length=254)
     phone: str = Field("", max_length=30)
-    institution_id: int
-    department_id: int | None = None
+    institution_id: Id
+    department_id: Id | None = None
 
 
 class PersonPatch(StrictSchema):
-    version: int = Field(..., ge=1, description="The version you read; a stale one answers 409.")
+    version: int = Field(..., ge=1, le=MAX_ID, description="The version you read; a stale one answers 409.")
     name_zh: str | None = Field(None, max_length=60)
     name_latin: str | None = Field(None, max_length=120)
     gender: Gender | None = None
@@ -299,8 +296,8 @@ class PersonPatch(StrictSchema):
     national_id: str | None = Field(None, max_length=18)
     email: str | None = Field(None, max_length=254)
     phone: str | None = Field(None, max_length=30)
-    institution_id: int | None = None
-    department_id: int | None = None
+    institution_id: Id | None = None
+    department_id: Id | None = None
 
 
 def _person_fields(data: dict[str, Any]) -> dict[str, Any]:
@@ -313,14 +310,14 @@ def _person_fields(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/people", response=list[PersonOut])
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_people(
     request: HttpRequest,
-    q: str = Query("", max_length=100),
-    institution_id: int | None = None,
-    department_id: int | None = None,
+    q: SearchText = "",
+    institution_id: Id | None = None,
+    department_id: Id | None = None,
     level: TraineeLevel | None = None,
-    cohort: int | None = None,
+    cohort: Year | None = None,
     kind: Literal["trainee", "faculty", ""] = "",
 ) -> Any:
     return selectors.person_list_for_user(
@@ -337,7 +334,7 @@ def list_people(
 
 
 @router.get("/people/{person_id}", response=PersonDetailOut)
-def get_person(request: HttpRequest, person_id: int) -> Any:
+def get_person(request: HttpRequest, person_id: Id) -> Any:
     return selectors.person_detail_for_user(request.user, person_id)
 
 
@@ -346,11 +343,11 @@ def create_person(request: HttpRequest, payload: PersonIn) -> Any:
     fields = _person_fields(payload.dict())
     require(request, "people.add_person", fields["institution"])
     person = services.person_create(actor=request.user, **fields)
-    return 201, selectors.person_detail_for_user(request.user, person.pk)
+    return Status(201, selectors.person_detail_for_user(request.user, person.pk))
 
 
 @router.patch("/people/{person_id}", response=PersonDetailOut)
-def update_person(request: HttpRequest, person_id: int, payload: PersonPatch) -> Any:
+def update_person(request: HttpRequest, person_id: Id, payload: PersonPatch) -> Any:
     person = get_person_for_user(request.user, person_id)
     data = payload.dict(exclude_unset=True)
     expected_version = data.pop("version")
@@ -366,17 +363,17 @@ def update_person(request: HttpRequest, person_id: int, payload: PersonPatch) ->
 
 
 @router.delete("/people/{person_id}", response={204: None})
-def delete_person(request: HttpRequest, person_id: int) -> Any:
+def delete_person(request: HttpRequest, person_id: Id) -> Any:
     person = get_person_for_user(request.user, person_id)
     require(request, "people.delete_person", person)
     services.person_delete(actor=request.user, person=person)
-    return 204, None
+    return Status(204, None)
 
 
 class TraineeProfileIn(StrictSchema):
     level: TraineeLevel
-    institution_id: int
-    department_id: int | None = None
+    institution_id: Id
+    department_id: Id | None = None
     cohort: int = Field(..., ge=1950, le=2100)
     specialty: str = Field("", max_length=80)
     student_number: str = Field("", max_length=30)
@@ -386,7 +383,7 @@ class TraineeProfileIn(StrictSchema):
 
 
 class TraineeProfilePatch(StrictSchema):
-    department_id: int | None = None
+    department_id: Id | None = None
     specialty: str | None = Field(None, max_length=80)
     student_number: str | None = Field(None, max_length=30)
     status: TraineeProfile.Status | None = None
@@ -394,17 +391,18 @@ class TraineeProfilePatch(StrictSchema):
 
 
 @router.post("/people/{person_id}/trainee-profiles", response={201: TraineeProfileOut})
-def start_trainee_profile(request: HttpRequest, person_id: int, payload: TraineeProfileIn) -> Any:
+def start_trainee_profile(request: HttpRequest, person_id: Id, payload: TraineeProfileIn) -> Any:
     person = get_person_for_user(request.user, person_id)
     require(request, "people.change_person", person)
-    profile = services.trainee_profile_start(
-        actor=request.user, person=person, **_person_fields(payload.dict())
-    )
-    return 201, profile
+    fields = _person_fields(payload.dict())
+    # A stage makes the person visible to that institution's officers: only its managers may add one.
+    require(request, "people.add_person", fields["institution"])
+    profile = services.trainee_profile_start(actor=request.user, person=person, **fields)
+    return Status(201, profile)
 
 
 @router.patch("/trainee-profiles/{profile_id}", response=TraineeProfileOut)
-def update_trainee_profile(request: HttpRequest, profile_id: int, payload: TraineeProfilePatch) -> Any:
+def update_trainee_profile(request: HttpRequest, profile_id: Id, payload: TraineeProfilePatch) -> Any:
     profile = selectors.get_trainee_profile_for_user(request.user, profile_id)
     require(request, "people.change_person", profile.person)
     return services.trainee_profile_update(
@@ -423,7 +421,7 @@ class FacultyProfileIn(StrictSchema):
 
 
 @router.put("/people/{person_id}/faculty-profile", response=FacultyProfileOut)
-def set_faculty_profile(request: HttpRequest, person_id: int, payload: FacultyProfileIn) -> Any:
+def set_faculty_profile(request: HttpRequest, person_id: Id, payload: FacultyProfileIn) -> Any:
     person = get_person_for_user(request.user, person_id)
     require(request, "people.change_person", person)
     return services.faculty_profile_set(actor=request.user, person=person, **payload.dict())
@@ -435,9 +433,9 @@ def set_faculty_profile(request: HttpRequest, person_id: int, payload: FacultyPr
 class MentorshipOut(Schema):
     id: int
     version: int
-    mentor_id: int
+    mentor_id: Id
     mentor_name: str = Field(..., alias="mentor.display_name")
-    mentee_id: int
+    mentee_id: Id
     mentee_name: str = Field(..., alias="mentee.display_name")
     kind: str
     start_date: datetime.date
@@ -446,7 +444,7 @@ class MentorshipOut(Schema):
 
 
 class MentorshipIn(StrictSchema):
-    mentor_id: int
+    mentor_id: Id
     mentee_id: int
     kind: Mentorship.Kind
     start_date: datetime.date
@@ -455,7 +453,7 @@ class MentorshipIn(StrictSchema):
 
 
 class MentorshipPatch(StrictSchema):
-    version: int = Field(..., ge=1)
+    version: int = Field(..., ge=1, le=MAX_ID)
     kind: Mentorship.Kind | None = None
     start_date: datetime.date | None = None
     end_date: datetime.date | None = None
@@ -463,11 +461,11 @@ class MentorshipPatch(StrictSchema):
 
 
 @router.get("/mentorships", response=list[MentorshipOut])
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_mentorships(
     request: HttpRequest,
-    mentor_id: int | None = None,
-    mentee_id: int | None = None,
+    mentor_id: Id | None = None,
+    mentee_id: Id | None = None,
     kind: Mentorship.Kind | None = None,
     active: bool = False,
 ) -> Any:
@@ -477,7 +475,7 @@ def list_mentorships(
 
 
 @router.get("/mentorships/{mentorship_id}", response=MentorshipOut)
-def get_mentorship(request: HttpRequest, mentorship_id: int) -> Any:
+def get_mentorship(request: HttpRequest, mentorship_id: Id) -> Any:
     return selectors.get_mentorship_for_user(request.user, mentorship_id)
 
 
@@ -489,11 +487,11 @@ def create_mentorship(request: HttpRequest, payload: MentorshipIn) -> Any:
     probe = Mentorship(mentor=mentor, mentee=mentee)
     require(request, "people.change_mentorship", probe)
     mentorship = services.mentorship_create(actor=request.user, mentor=mentor, mentee=mentee, **data)
-    return 201, selectors.get_mentorship_for_user(request.user, mentorship.pk)
+    return Status(201, selectors.get_mentorship_for_user(request.user, mentorship.pk))
 
 
 @router.patch("/mentorships/{mentorship_id}", response=MentorshipOut)
-def update_mentorship(request: HttpRequest, mentorship_id: int, payload: MentorshipPatch) -> Any:
+def update_mentorship(request: HttpRequest, mentorship_id: Id, payload: MentorshipPatch) -> Any:
     mentorship = selectors.get_mentorship_for_user(request.user, mentorship_id)
     require(request, "people.change_mentorship", mentorship)
     data = payload.dict(exclude_unset=True)
@@ -504,8 +502,8 @@ def update_mentorship(request: HttpRequest, mentorship_id: int, payload: Mentors
 
 
 @router.delete("/mentorships/{mentorship_id}", response={204: None})
-def delete_mentorship(request: HttpRequest, mentorship_id: int) -> Any:
+def delete_mentorship(request: HttpRequest, mentorship_id: Id) -> Any:
     mentorship = selectors.get_mentorship_for_user(request.user, mentorship_id)
     require(request, "people.change_mentorship", mentorship)
     services.mentorship_delete(actor=request.user, mentorship=mentorship)
-    return 204, None
+    return Status(204, None)

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from .access import people_visible_to, person_private_q, scope_for
+from .access import people_visible_to, person_private_q, person_visible_q, scope_for
 from .models import Department, Institution, Mentorship, Person, TraineeLevel, TraineeProfile
 
 
@@ -24,7 +24,9 @@ class PersonFilters:
 def _active_profiles() -> Prefetch:
     return Prefetch(
         "trainee_profiles",
-        queryset=TraineeProfile.objects.filter(status=TraineeProfile.Status.ACTIVE).select_related("department"),
+        queryset=TraineeProfile.objects.filter(status=TraineeProfile.Status.ACTIVE).select_related(
+            "department"
+        ),
         to_attr="active_trainee_profiles",
     )
 
@@ -32,18 +34,30 @@ def _active_profiles() -> Prefetch:
 def person_list_for_user(user: Any, filters: PersonFilters | None = None) -> QuerySet[Person]:
     filters = filters or PersonFilters()
     people = people_visible_to(user)
-    if term := filters.search.strip():
+    if term := filters.search.replace("\x00", "").strip():
+        # Contacts and numbers are private: they match only where the user may see them.
+        private_match = (
+            Q(email__icontains=term)
+            | Q(faculty_profile__staff_number=term)
+            | Q(pk__in=TraineeProfile.objects.filter(student_number=term).values("person_id"))
+        )
         people = people.filter(
             Q(name_zh__icontains=term)
             | Q(name_latin__icontains=term)
-            | Q(email__icontains=term)
-            | Q(faculty_profile__staff_number=term)
-            | Q(pk__in=TraineeProfile.objects.filter(student_number=term).values("person_id"))
+            | (private_match & person_private_q(scope_for(user)))
         )
     if filters.institution_id:
         people = people.filter(institution_id=filters.institution_id)
     if filters.department_id:
-        people = people.filter(department_id=filters.department_id)
+        # Staff of the department, and trainees whose current stage is there.
+        people = people.filter(
+            Q(department_id=filters.department_id)
+            | Q(
+                pk__in=TraineeProfile.objects.filter(
+                    department_id=filters.department_id, status=TraineeProfile.Status.ACTIVE
+                ).values("person_id")
+            )
+        )
     if filters.kind == "faculty":
         people = people.filter(faculty_profile__isnull=False)
     if filters.kind == "trainee" or filters.level or filters.cohort:
@@ -61,7 +75,12 @@ def person_list_for_user(user: Any, filters: PersonFilters | None = None) -> Que
 
 
 def person_detail_for_user(user: Any, pk: int) -> Person:
-    """The person page's data: profile history, mentors and mentees, in a fixed number of queries."""
+    """The person page's data: profile history, mentors and mentees, in a fixed number of queries.
+
+    Mentors and mentees are listed only as far as the user may see them: a mentor's page must not
+    name mentees the viewer could not open.
+    """
+    visible = Person.objects.filter(person_visible_q(scope_for(user))).values("pk")
     queryset = (
         people_visible_to(user)
         .select_related("institution", "department", "faculty_profile")
@@ -76,12 +95,16 @@ def person_detail_for_user(user: Any, pk: int) -> Person:
             _active_profiles(),
             Prefetch(
                 "mentorships_received",
-                queryset=Mentorship.objects.select_related("mentor__institution").order_by("-start_date"),
+                queryset=Mentorship.objects.filter(mentor__in=visible)
+                .select_related("mentor__institution")
+                .order_by("-start_date"),
                 to_attr="mentor_links",
             ),
             Prefetch(
                 "mentorships_given",
-                queryset=Mentorship.objects.select_related("mentee__institution").order_by("-start_date"),
+                queryset=Mentorship.objects.filter(mentee__in=visible)
+                .select_related("mentee__institution")
+                .order_by("-start_date"),
                 to_attr="mentee_links",
             ),
         )

@@ -6,9 +6,9 @@ the access helpers and ``rules``.
 """
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -62,10 +62,8 @@ def _check_department(institution: Institution, department: Department | None) -
 
 
 def _normalise_person(person: Person) -> None:
-    if person.national_id:
-        person.national_id = normalise_national_id(person.national_id)
-    elif person.national_id == "":
-        person.national_id = None
+    if person.national_id is not None:
+        person.national_id = normalise_national_id(person.national_id) or None
     if person.national_id and person.birth_date is None:
         person.full_clean(exclude=[f for f in PERSON_FIELDS if f != "national_id"], validate_unique=False)
         person.birth_date = birth_date_from_national_id(person.national_id)
@@ -380,17 +378,32 @@ def department_save(
 
 @transaction.atomic
 def organisation_delete(*, actor: Any, obj: Institution | Department) -> None:
-    """Delete an institution or department nobody refers to any more."""
-    from django.db.models import ProtectedError
+    """Delete an institution or department nobody refers to any more.
 
-    label = type(obj).__name__.lower()
-    audit_record(actor=actor, action=f"{label}.delete", target=obj)
-    try:
-        obj.delete()
-    except ProtectedError:
-        raise ApplicationError(
-            _("It is still in use (people, departments or profiles refer to it).")
-        ) from None
+    Refused while people, profiles, roles, departments or affiliates refer to it: deleting would
+    silently unlink trainees or take roles away.
+    """
+    if _referring_rows_exist(obj):
+        raise ApplicationError(_("It is still in use (people, departments, profiles or roles refer to it)."))
+    fields = INSTITUTION_FIELDS if isinstance(obj, Institution) else DEPARTMENT_FIELDS
+    audit_record(
+        actor=actor,
+        action=f"{type(obj).__name__.lower()}.delete",
+        target=obj,
+        changes=audit_diff(audit_snapshot(obj, fields), {}),
+    )
+    obj.delete()
+
+
+def _referring_rows_exist(obj: Institution | Department) -> bool:
+    """Whether any row points at the object, through any relation (links between departments aside)."""
+    for relation in obj._meta.related_objects:
+        model = cast(type[models.Model], relation.related_model)
+        if relation.many_to_many or model._meta.auto_created:
+            continue
+        if model._default_manager.filter(**{relation.field.name: obj}).exists():
+            return True
+    return False
 
 
 # --- accounts ------------------------------------------------------------------------------

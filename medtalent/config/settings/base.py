@@ -190,9 +190,10 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-# Pagination caps shared by pages and the API.
-MEDTALENT_PAGE_SIZE = 25
-MEDTALENT_MAX_PAGE_SIZE = 200
+
+# API lists: 25 rows a page unless asked, never more than 200.
+NINJA_PAGINATION_PER_PAGE = 25
+NINJA_MAX_PER_PAGE_SIZE = 200
 
 LOGGING = {
     "version": 1,

@@ -369,8 +369,8 @@ def test_digest_is_written_in_the_recipients_language(personas: dict[str, Any]) 
     notification_digest_send()
     with translation.override("zh-hans"):
         expected = translation.ngettext(
-                "MedTalent: %(count)d new notification", "MedTalent: %(count)d new notifications", 2
-            ) % {"count": 2}
+            "MedTalent: %(count)d new notification", "MedTalent: %(count)d new notifications", 2
+        ) % {"count": 2}
     assert "new notifications" not in expected
     assert mail.outbox[0].subject == expected
 

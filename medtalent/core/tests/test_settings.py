@@ -11,7 +11,11 @@ import pytest
 
 
 def run_medtalent(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("MEDTALENT_", "DJANGO_")) and k != "DATABASE_URL"}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("MEDTALENT_", "DJANGO_")) and k != "DATABASE_URL"
+    }
     return subprocess.run(
         [sys.executable, "-m", "medtalent.cli", *args],
         env={**clean, **env},
@@ -42,7 +46,10 @@ def test_production_settings_pass_the_deployment_check_with_no_warnings(tmp_path
 def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path: Path) -> None:
     result = run_medtalent(
         "check",
-        env={"DJANGO_SETTINGS_MODULE": "medtalent.config.settings.production", "MEDTALENT_DATA_DIR": str(tmp_path)},
+        env={
+            "DJANGO_SETTINGS_MODULE": "medtalent.config.settings.production",
+            "MEDTALENT_DATA_DIR": str(tmp_path),
+        },
     )
     assert result.returncode != 0
     assert "MEDTALENT_SECRET_KEY must be set in production" in result.stderr
@@ -73,6 +80,8 @@ def test_default_database_is_sqlite_in_wal_mode_inside_the_data_folder(tmp_path:
 )
 def test_database_url_chooses_the_database(tmp_path: Path, url: str, engine: str) -> None:
     script = "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
-    result = run_medtalent("shell", "-c", script, env={"DATABASE_URL": url, "MEDTALENT_DATA_DIR": str(tmp_path)})
+    result = run_medtalent(
+        "shell", "-c", script, env={"DATABASE_URL": url, "MEDTALENT_DATA_DIR": str(tmp_path)}
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == engine

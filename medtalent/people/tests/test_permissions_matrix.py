@@ -96,59 +96,143 @@ def matrix(world: World, personas: dict[str, User]) -> Matrix:
 
 READ = {
     "mentee": {
-        "admin": FULL, "officer": FULL, "talent_officer": FULL, "head": MASKED, "mentor": MASKED,
-        "teacher": MASKED, "trainee": MASKED, "leader": CARD, "outsider": HIDDEN,
+        "admin": FULL,
+        "officer": FULL,
+        "talent_officer": FULL,
+        "head": MASKED,
+        "mentor": MASKED,
+        "teacher": MASKED,
+        "trainee": MASKED,
+        "leader": CARD,
+        "outsider": HIDDEN,
     },
     "other_trainee": {
-        "admin": FULL, "officer": FULL, "talent_officer": FULL, "head": HIDDEN, "mentor": HIDDEN,
-        "teacher": HIDDEN, "trainee": HIDDEN, "leader": CARD, "outsider": HIDDEN,
+        "admin": FULL,
+        "officer": FULL,
+        "talent_officer": FULL,
+        "head": HIDDEN,
+        "mentor": HIDDEN,
+        "teacher": HIDDEN,
+        "trainee": HIDDEN,
+        "leader": CARD,
+        "outsider": HIDDEN,
     },
     "faculty": {
-        "admin": FULL, "officer": FULL, "talent_officer": FULL, "head": MASKED, "mentor": CARD,
-        "teacher": MASKED, "trainee": CARD, "leader": CARD, "outsider": HIDDEN,
+        "admin": FULL,
+        "officer": FULL,
+        "talent_officer": FULL,
+        "head": MASKED,
+        "mentor": CARD,
+        "teacher": MASKED,
+        "trainee": CARD,
+        "leader": CARD,
+        "outsider": HIDDEN,
     },
     "mentor_faculty": {
-        "admin": FULL, "officer": FULL, "talent_officer": FULL, "head": MASKED, "mentor": MASKED,
-        "teacher": CARD, "trainee": CARD, "leader": CARD, "outsider": HIDDEN,
+        "admin": FULL,
+        "officer": FULL,
+        "talent_officer": FULL,
+        "head": MASKED,
+        "mentor": MASKED,
+        "teacher": CARD,
+        "trainee": CARD,
+        "leader": CARD,
+        "outsider": HIDDEN,
     },
     "uni_faculty": {
-        "admin": FULL, "officer": FULL, "talent_officer": CARD, "head": CARD, "mentor": CARD,
-        "teacher": CARD, "trainee": CARD, "leader": CARD, "outsider": HIDDEN,
+        "admin": FULL,
+        "officer": FULL,
+        "talent_officer": CARD,
+        "head": CARD,
+        "mentor": CARD,
+        "teacher": CARD,
+        "trainee": CARD,
+        "leader": CARD,
+        "outsider": HIDDEN,
     },
     "foreign_trainee": {
-        "admin": FULL, "officer": HIDDEN, "talent_officer": HIDDEN, "head": HIDDEN, "mentor": HIDDEN,
-        "teacher": HIDDEN, "trainee": HIDDEN, "leader": HIDDEN, "outsider": FULL,
+        "admin": FULL,
+        "officer": HIDDEN,
+        "talent_officer": HIDDEN,
+        "head": HIDDEN,
+        "mentor": HIDDEN,
+        "teacher": HIDDEN,
+        "trainee": HIDDEN,
+        "leader": HIDDEN,
+        "outsider": FULL,
     },
     "foreign_faculty": {
-        "admin": FULL, "officer": HIDDEN, "talent_officer": HIDDEN, "head": HIDDEN, "mentor": HIDDEN,
-        "teacher": HIDDEN, "trainee": HIDDEN, "leader": HIDDEN, "outsider": FULL,
+        "admin": FULL,
+        "officer": HIDDEN,
+        "talent_officer": HIDDEN,
+        "head": HIDDEN,
+        "mentor": HIDDEN,
+        "teacher": HIDDEN,
+        "trainee": HIDDEN,
+        "leader": HIDDEN,
+        "outsider": FULL,
     },
 }
 
 # How many people GET /api/v1/people lists: the world's eight, head_person (not a matrix target) included.
 # Which ones, and with which private flag, follows READ: the list and the detail must agree.
 EXPECTED_LIST_SIZES = {
-    "admin": 8, "officer": 6, "talent_officer": 6, "head": 5, "mentor": 5, "teacher": 5, "trainee": 5,
-    "leader": 6, "outsider": 2,
+    "admin": 8,
+    "officer": 6,
+    "talent_officer": 6,
+    "head": 5,
+    "mentor": 5,
+    "teacher": 5,
+    "trainee": 5,
+    "leader": 6,
+    "outsider": 2,
 }
 
 # PATCH /api/v1/people/{id} with a contact field (phone): managers, and the person themselves.
 PATCH_CONTACTS = {
     "mentee": {
-        "admin": 200, "officer": 200, "talent_officer": 200, "head": 403, "mentor": 403, "teacher": 403,
-        "trainee": 200, "leader": 403, "outsider": 404,
+        "admin": 200,
+        "officer": 200,
+        "talent_officer": 200,
+        "head": 403,
+        "mentor": 403,
+        "teacher": 403,
+        "trainee": 200,
+        "leader": 403,
+        "outsider": 404,
     },
     "other_trainee": {
-        "admin": 200, "officer": 200, "talent_officer": 200, "head": 404, "mentor": 404, "teacher": 404,
-        "trainee": 404, "leader": 403, "outsider": 404,
+        "admin": 200,
+        "officer": 200,
+        "talent_officer": 200,
+        "head": 404,
+        "mentor": 404,
+        "teacher": 404,
+        "trainee": 404,
+        "leader": 403,
+        "outsider": 404,
     },
     "faculty": {
-        "admin": 200, "officer": 200, "talent_officer": 200, "head": 403, "mentor": 403, "teacher": 200,
-        "trainee": 403, "leader": 403, "outsider": 404,
+        "admin": 200,
+        "officer": 200,
+        "talent_officer": 200,
+        "head": 403,
+        "mentor": 403,
+        "teacher": 200,
+        "trainee": 403,
+        "leader": 403,
+        "outsider": 404,
     },
     "foreign_trainee": {
-        "admin": 200, "officer": 404, "talent_officer": 404, "head": 404, "mentor": 404, "teacher": 404,
-        "trainee": 404, "leader": 404, "outsider": 200,
+        "admin": 200,
+        "officer": 404,
+        "talent_officer": 404,
+        "head": 404,
+        "mentor": 404,
+        "teacher": 404,
+        "trainee": 404,
+        "leader": 404,
+        "outsider": 200,
     },
 }
 
@@ -156,32 +240,68 @@ PATCH_CONTACTS = {
 # so the trainee changing their own name is a forbidden write (403), like every other one.
 PATCH_NAME = {
     "mentee": {
-        "admin": 200, "officer": 200, "talent_officer": 200, "head": 403, "mentor": 403, "teacher": 403,
-        "trainee": 403, "leader": 403, "outsider": 404,
+        "admin": 200,
+        "officer": 200,
+        "talent_officer": 200,
+        "head": 403,
+        "mentor": 403,
+        "teacher": 403,
+        "trainee": 403,
+        "leader": 403,
+        "outsider": 404,
     },
     "foreign_trainee": {
-        "admin": 200, "officer": 404, "talent_officer": 404, "head": 404, "mentor": 404, "teacher": 404,
-        "trainee": 404, "leader": 404, "outsider": 200,
+        "admin": 200,
+        "officer": 404,
+        "talent_officer": 404,
+        "head": 404,
+        "mentor": 404,
+        "teacher": 404,
+        "trainee": 404,
+        "leader": 404,
+        "outsider": 200,
     },
 }
 
 # DELETE /api/v1/people/{id}: administrators only.
 DELETE_PERSON = {
     "mentee": {
-        "admin": 204, "officer": 403, "talent_officer": 403, "head": 403, "mentor": 403, "teacher": 403,
-        "trainee": 403, "leader": 403, "outsider": 404,
+        "admin": 204,
+        "officer": 403,
+        "talent_officer": 403,
+        "head": 403,
+        "mentor": 403,
+        "teacher": 403,
+        "trainee": 403,
+        "leader": 403,
+        "outsider": 404,
     },
     "other_trainee": {
-        "admin": 204, "officer": 403, "talent_officer": 403, "head": 404, "mentor": 404, "teacher": 404,
-        "trainee": 404, "leader": 403, "outsider": 404,
+        "admin": 204,
+        "officer": 403,
+        "talent_officer": 403,
+        "head": 404,
+        "mentor": 404,
+        "teacher": 404,
+        "trainee": 404,
+        "leader": 403,
+        "outsider": 404,
     },
     "foreign_trainee": {
-        "admin": 204, "officer": 404, "talent_officer": 404, "head": 404, "mentor": 404, "teacher": 404,
-        "trainee": 404, "leader": 404, "outsider": 403,
+        "admin": 204,
+        "officer": 404,
+        "talent_officer": 404,
+        "head": 404,
+        "mentor": 404,
+        "teacher": 404,
+        "trainee": 404,
+        "leader": 404,
+        "outsider": 403,
     },
 }
 
-# POST /api/v1/mentorships: (mentor, mentee) -> status. Officers managing the mentee may; both must be visible.
+# POST /api/v1/mentorships: (mentor, mentee) -> status.
+# Officers managing the mentee may; both people must be visible to them.
 NEW_MENTORSHIPS = {
     "teacher_for_other_trainee": ("faculty", "other_trainee"),
     "uni_faculty_for_mentee": ("uni_faculty", "mentee"),
@@ -190,86 +310,198 @@ NEW_MENTORSHIPS = {
 }
 CREATE_MENTORSHIP = {
     "teacher_for_other_trainee": {
-        "admin": 201, "officer": 201, "talent_officer": 201, "head": 404, "mentor": 404, "teacher": 404,
-        "trainee": 404, "leader": 403, "outsider": 404,
+        "admin": 201,
+        "officer": 201,
+        "talent_officer": 201,
+        "head": 404,
+        "mentor": 404,
+        "teacher": 404,
+        "trainee": 404,
+        "leader": 403,
+        "outsider": 404,
     },
     "uni_faculty_for_mentee": {
-        "admin": 201, "officer": 201, "talent_officer": 201, "head": 403, "mentor": 403, "teacher": 403,
-        "trainee": 403, "leader": 403, "outsider": 404,
+        "admin": 201,
+        "officer": 201,
+        "talent_officer": 201,
+        "head": 403,
+        "mentor": 403,
+        "teacher": 403,
+        "trainee": 403,
+        "leader": 403,
+        "outsider": 404,
     },
     "foreign_for_foreign": {
-        "admin": 201, "officer": 404, "talent_officer": 404, "head": 404, "mentor": 404, "teacher": 404,
-        "trainee": 404, "leader": 404, "outsider": 201,
+        "admin": 201,
+        "officer": 404,
+        "talent_officer": 404,
+        "head": 404,
+        "mentor": 404,
+        "teacher": 404,
+        "trainee": 404,
+        "leader": 404,
+        "outsider": 201,
     },
     "foreign_mentor_for_mentee": {
-        "admin": 201, "officer": 404, "talent_officer": 404, "head": 404, "mentor": 404, "teacher": 404,
-        "trainee": 404, "leader": 404, "outsider": 404,
+        "admin": 201,
+        "officer": 404,
+        "talent_officer": 404,
+        "head": 404,
+        "mentor": 404,
+        "teacher": 404,
+        "trainee": 404,
+        "leader": 404,
+        "outsider": 404,
     },
 }
 
 # GET /api/v1/mentorships/{id}: a mentorship is part of the mentee's private records (and the mentor's own).
 READ_MENTORSHIP = {
     "mentorship": {
-        "admin": 200, "officer": 200, "talent_officer": 200, "head": 200, "mentor": 200, "teacher": 200,
-        "trainee": 200, "leader": 404, "outsider": 404,
+        "admin": 200,
+        "officer": 200,
+        "talent_officer": 200,
+        "head": 200,
+        "mentor": 200,
+        "teacher": 200,
+        "trainee": 200,
+        "leader": 404,
+        "outsider": 404,
     },
     "foreign_mentorship": {
-        "admin": 200, "officer": 404, "talent_officer": 404, "head": 404, "mentor": 404, "teacher": 404,
-        "trainee": 404, "leader": 404, "outsider": 200,
+        "admin": 200,
+        "officer": 404,
+        "talent_officer": 404,
+        "head": 404,
+        "mentor": 404,
+        "teacher": 404,
+        "trainee": 404,
+        "leader": 404,
+        "outsider": 200,
     },
 }
 
 # PATCH /api/v1/mentorships/{id}: officers managing the mentee.
 PATCH_MENTORSHIP = {
     "mentorship": {
-        "admin": 200, "officer": 200, "talent_officer": 200, "head": 403, "mentor": 403, "teacher": 403,
-        "trainee": 403, "leader": 404, "outsider": 404,
+        "admin": 200,
+        "officer": 200,
+        "talent_officer": 200,
+        "head": 403,
+        "mentor": 403,
+        "teacher": 403,
+        "trainee": 403,
+        "leader": 404,
+        "outsider": 404,
     },
     "foreign_mentorship": {
-        "admin": 200, "officer": 404, "talent_officer": 404, "head": 404, "mentor": 404, "teacher": 404,
-        "trainee": 404, "leader": 404, "outsider": 200,
+        "admin": 200,
+        "officer": 404,
+        "talent_officer": 404,
+        "head": 404,
+        "mentor": 404,
+        "teacher": 404,
+        "trainee": 404,
+        "leader": 404,
+        "outsider": 200,
     },
 }
 
 # /people/<id>/edit/: managers edit everything, a person their own contacts.
 PAGE_EDIT = {
     "mentee": {
-        "admin": 200, "officer": 200, "talent_officer": 200, "head": 403, "mentor": 403, "teacher": 403,
-        "trainee": 200, "leader": 403, "outsider": 404,
+        "admin": 200,
+        "officer": 200,
+        "talent_officer": 200,
+        "head": 403,
+        "mentor": 403,
+        "teacher": 403,
+        "trainee": 200,
+        "leader": 403,
+        "outsider": 404,
     },
     "other_trainee": {
-        "admin": 200, "officer": 200, "talent_officer": 200, "head": 404, "mentor": 404, "teacher": 404,
-        "trainee": 404, "leader": 403, "outsider": 404,
+        "admin": 200,
+        "officer": 200,
+        "talent_officer": 200,
+        "head": 404,
+        "mentor": 404,
+        "teacher": 404,
+        "trainee": 404,
+        "leader": 403,
+        "outsider": 404,
     },
     "faculty": {
-        "admin": 200, "officer": 200, "talent_officer": 200, "head": 403, "mentor": 403, "teacher": 200,
-        "trainee": 403, "leader": 403, "outsider": 404,
+        "admin": 200,
+        "officer": 200,
+        "talent_officer": 200,
+        "head": 403,
+        "mentor": 403,
+        "teacher": 200,
+        "trainee": 403,
+        "leader": 403,
+        "outsider": 404,
     },
     "foreign_trainee": {
-        "admin": 200, "officer": 404, "talent_officer": 404, "head": 404, "mentor": 404, "teacher": 404,
-        "trainee": 404, "leader": 404, "outsider": 200,
+        "admin": 200,
+        "officer": 404,
+        "talent_officer": 404,
+        "head": 404,
+        "mentor": 404,
+        "teacher": 404,
+        "trainee": 404,
+        "leader": 404,
+        "outsider": 200,
     },
 }
 
 # /people/<id>/mentorships/new/: officers managing the mentee.
 PAGE_MENTORSHIP_ADD = {
     "mentee": {
-        "admin": 200, "officer": 200, "talent_officer": 200, "head": 403, "mentor": 403, "teacher": 403,
-        "trainee": 403, "leader": 403, "outsider": 404,
+        "admin": 200,
+        "officer": 200,
+        "talent_officer": 200,
+        "head": 403,
+        "mentor": 403,
+        "teacher": 403,
+        "trainee": 403,
+        "leader": 403,
+        "outsider": 404,
     },
     "other_trainee": {
-        "admin": 200, "officer": 200, "talent_officer": 200, "head": 404, "mentor": 404, "teacher": 404,
-        "trainee": 404, "leader": 403, "outsider": 404,
+        "admin": 200,
+        "officer": 200,
+        "talent_officer": 200,
+        "head": 404,
+        "mentor": 404,
+        "teacher": 404,
+        "trainee": 404,
+        "leader": 403,
+        "outsider": 404,
     },
     "foreign_trainee": {
-        "admin": 200, "officer": 404, "talent_officer": 404, "head": 404, "mentor": 404, "teacher": 404,
-        "trainee": 404, "leader": 404, "outsider": 200,
+        "admin": 200,
+        "officer": 404,
+        "talent_officer": 404,
+        "head": 404,
+        "mentor": 404,
+        "teacher": 404,
+        "trainee": 404,
+        "leader": 404,
+        "outsider": 200,
     },
 }
 
 PAGE_AUDIT = {
-    "admin": 200, "officer": 403, "talent_officer": 403, "head": 403, "mentor": 403, "teacher": 403,
-    "trainee": 403, "leader": 403, "outsider": 403,
+    "admin": 200,
+    "officer": 403,
+    "talent_officer": 403,
+    "head": 403,
+    "mentor": 403,
+    "teacher": 403,
+    "trainee": 403,
+    "leader": 403,
+    "outsider": 403,
 }
 
 # Department pages are open to every signed-in user; the people on them are filtered.
@@ -390,7 +622,12 @@ def test_api_get_person(matrix: Matrix, target: str, persona: str) -> None:
     assert data["institution_id"] == person.institution_id
     if level == CARD:
         assert data["private_visible"] is False
-        assert (data["birth_date"], data["email"], data["phone"], data["national_id"]) == (None, None, None, None)
+        assert (data["birth_date"], data["email"], data["phone"], data["national_id"]) == (
+            None,
+            None,
+            None,
+            None,
+        )
         assert data["trainee_profiles"] == []
         assert_nothing_private(body, person)
         return
@@ -438,13 +675,17 @@ def test_api_list_people_agrees_with_detail(matrix: Matrix, persona: str) -> Non
             continue
         item = by_id[person.pk]
         assert item["private_visible"] is (level in (FULL, MASKED))
-        expected_id = {FULL: person.national_id, MASKED: mask_national_id(person.national_id), CARD: None}[level]
+        expected_id = {FULL: person.national_id, MASKED: mask_national_id(person.national_id), CARD: None}[
+            level
+        ]
         assert item["national_id"] == expected_id
         if level == CARD:
             assert (item["birth_date"], item["email"], item["phone"]) == (None, None, None)
         else:
             assert (item["birth_date"], item["email"], item["phone"]) == (
-                person.birth_date.isoformat(), person.email, person.phone,
+                person.birth_date.isoformat(),
+                person.email,
+                person.phone,
             )
 
 
@@ -478,18 +719,19 @@ def test_page_person_detail(matrix: Matrix, target: str, persona: str) -> None:
         assert person.national_id not in body
 
 
-def test_page_mentor_card_does_not_name_mentees_the_viewer_may_not_see(matrix: Matrix) -> None:
-    """The trainee may see their mentor's card, but not the mentor's other mentees (404 for them)."""
+@pytest.mark.parametrize("persona", ["trainee", "teacher", "head"])
+def test_page_mentor_does_not_name_mentees_the_viewer_may_not_see(matrix: Matrix, persona: str) -> None:
+    """These personas see the mentor (card or records) but not the mentor's other mentee (404 for them)."""
     MentorshipFactory(
         mentor=matrix.world.mentor_person,
         mentee=matrix.world.other_trainee,
         kind=Mentorship.Kind.SCHOOL,
         start_date=datetime.date(2024, 9, 1),
     )
-    trainee = session_client(matrix.personas["trainee"])
-    assert trainee.get(f"/people/{matrix.world.other_trainee.pk}/").status_code == 404
+    viewer = session_client(matrix.personas[persona])
+    assert viewer.get(f"/people/{matrix.world.other_trainee.pk}/").status_code == 404
 
-    response = trainee.get(f"/people/{matrix.world.mentor_person.pk}/")
+    response = viewer.get(f"/people/{matrix.world.mentor_person.pk}/")
 
     assert response.status_code == 200
     body = response.content.decode()
@@ -521,7 +763,13 @@ def test_page_audit(matrix: Matrix, persona: str) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["/people/{pk}/", "/people/{pk}/edit/", "/people/{pk}/mentorships/new/", "/departments/{dept}/", "/audit/"],
+    [
+        "/people/{pk}/",
+        "/people/{pk}/edit/",
+        "/people/{pk}/mentorships/new/",
+        "/departments/{dept}/",
+        "/audit/",
+    ],
 )
 def test_pages_send_anonymous_visitors_to_sign_in(matrix: Matrix, url: str) -> None:
     path = url.format(pk=matrix.world.trainee_person.pk, dept=matrix.world.cardiology.pk)
@@ -542,7 +790,9 @@ def test_api_patch_person_contacts(matrix: Matrix, target: str, persona: str, tr
     client = api_client(matrix.personas[persona], transport)
     before, audit_count = row_of(person), AuditEvent.objects.count()
 
-    response = send_json(client, "patch", f"/api/v1/people/{person.pk}", {"version": 1, "phone": "13900000000"})
+    response = send_json(
+        client, "patch", f"/api/v1/people/{person.pk}", {"version": 1, "phone": "13900000000"}
+    )
 
     expected = PATCH_CONTACTS[target][persona]
     if expected != 200:
@@ -567,7 +817,9 @@ def test_api_patch_person_name(matrix: Matrix, target: str, persona: str) -> Non
     client = session_client(matrix.personas[persona])
     before, audit_count = row_of(person), AuditEvent.objects.count()
 
-    response = send_json(client, "patch", f"/api/v1/people/{person.pk}", {"version": 1, "name_latin": "Renamed"})
+    response = send_json(
+        client, "patch", f"/api/v1/people/{person.pk}", {"version": 1, "name_latin": "Renamed"}
+    )
 
     expected = PATCH_NAME[target][persona]
     if expected != 200:
@@ -624,7 +876,11 @@ def test_api_create_mentorship(matrix: Matrix, case: str, persona: str, transpor
     assert response.status_code == 201
     created = Mentorship.objects.get(pk=response.json()["id"])
     assert (created.mentor_id, created.mentee_id, created.kind, created.start_date, created.end_date) == (
-        mentor.pk, mentee.pk, "primary", datetime.date(2025, 3, 1), None,
+        mentor.pk,
+        mentee.pk,
+        "primary",
+        datetime.date(2025, 3, 1),
+        None,
     )
     assert [(event.action, event.target_id) for event in new_audit_events(audit_count)] == [
         ("mentorship.create", str(created.pk))
@@ -660,7 +916,9 @@ def test_api_list_mentorships_agrees_with_detail(matrix: Matrix, persona: str) -
     assert response.status_code == 200
     listed = {item["id"] for item in response.json()["items"]}
     expected = {
-        mentorship.pk for key, mentorship in matrix.mentorships.items() if READ_MENTORSHIP[key][persona] == 200
+        mentorship.pk
+        for key, mentorship in matrix.mentorships.items()
+        if READ_MENTORSHIP[key][persona] == 200
     }
     assert listed == expected
     assert response.json()["count"] == len(expected)
@@ -673,7 +931,9 @@ def test_api_patch_mentorship(matrix: Matrix, target: str, persona: str, transpo
     client = api_client(matrix.personas[persona], transport)
     before, audit_count = row_of(mentorship), AuditEvent.objects.count()
 
-    response = send_json(client, "patch", f"/api/v1/mentorships/{mentorship.pk}", {"version": 1, "note": "Weekly"})
+    response = send_json(
+        client, "patch", f"/api/v1/mentorships/{mentorship.pk}", {"version": 1, "note": "Weekly"}
+    )
 
     expected = PATCH_MENTORSHIP[target][persona]
     if expected != 200:
@@ -693,7 +953,9 @@ def test_api_session_write_without_csrf_token_is_refused(matrix: Matrix) -> None
     client.force_login(matrix.personas["officer"])
     before, audit_count = row_of(person), AuditEvent.objects.count()
 
-    response = send_json(client, "patch", f"/api/v1/people/{person.pk}", {"version": 1, "phone": "13900000000"})
+    response = send_json(
+        client, "patch", f"/api/v1/people/{person.pk}", {"version": 1, "phone": "13900000000"}
+    )
 
     assert_forbidden_write_changed_nothing(response, 403, person, before, audit_count)
     assert response.json() == {"detail": "You may not do this (check the CSRF token, or use an API token)."}
@@ -706,7 +968,9 @@ def test_api_officer_cannot_move_a_person_into_an_institution_outside_their_scop
     before, audit_count = row_of(person), AuditEvent.objects.count()
 
     response = send_json(
-        client, "patch", f"/api/v1/people/{person.pk}",
+        client,
+        "patch",
+        f"/api/v1/people/{person.pk}",
         {"version": 1, "institution_id": matrix.world.other.pk, "department_id": None},
     )
 
@@ -722,8 +986,15 @@ def test_api_officer_cannot_start_a_stage_at_an_institution_outside_their_scope(
     audit_count = AuditEvent.objects.count()
 
     response = send_json(
-        client, "post", f"/api/v1/people/{person.pk}/trainee-profiles",
-        {"level": "resident", "institution_id": matrix.world.other.pk, "cohort": 2027, "start_date": "2027-09-01"},
+        client,
+        "post",
+        f"/api/v1/people/{person.pk}/trainee-profiles",
+        {
+            "level": "resident",
+            "institution_id": matrix.world.other.pk,
+            "cohort": 2027,
+            "start_date": "2027-09-01",
+        },
     )
 
     assert response.status_code == 403
@@ -743,7 +1014,9 @@ def test_api_search_does_not_match_private_fields_the_viewer_may_not_see(matrix:
 
     assert response.status_code == 200
     assert response.json() == {"items": [], "count": 0}
-    officer_hits = session_client(matrix.personas["officer"]).get("/api/v1/people", {"q": person.email}).json()
+    officer_hits = (
+        session_client(matrix.personas["officer"]).get("/api/v1/people", {"q": person.email}).json()
+    )
     assert [item["id"] for item in officer_hits["items"]] == [person.pk]
 
 
@@ -754,7 +1027,9 @@ def test_audit_trail_never_stores_a_full_national_id(matrix: Matrix) -> None:
     client = session_client(matrix.personas["officer"])
     audit_count = AuditEvent.objects.count()
 
-    response = send_json(client, "patch", f"/api/v1/people/{person.pk}", {"version": 1, "national_id": new_id})
+    response = send_json(
+        client, "patch", f"/api/v1/people/{person.pk}", {"version": 1, "national_id": new_id}
+    )
 
     assert response.status_code == 200
     assert response.json()["national_id"] == new_id
@@ -801,9 +1076,13 @@ def test_page_person_edit_post(matrix: Matrix, target: str, persona: str) -> Non
     form = {"version": "1", "email": before["email"], "phone": "13911112222"}
     if manages:
         form.update(
-            name_zh=before["name_zh"], name_latin=before["name_latin"], gender=before["gender"],
-            birth_date=before["birth_date"].isoformat(), national_id=before["national_id"],
-            institution=str(before["institution_id"]), department=str(before["department_id"] or ""),
+            name_zh=before["name_zh"],
+            name_latin=before["name_latin"],
+            gender=before["gender"],
+            birth_date=before["birth_date"].isoformat(),
+            national_id=before["national_id"],
+            institution=str(before["institution_id"]),
+            department=str(before["department_id"] or ""),
         )
 
     response = client.post(f"/people/{person.pk}/edit/", form)

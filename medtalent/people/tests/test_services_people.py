@@ -857,7 +857,10 @@ def test_organisation_delete_of_an_institution_in_use_deletes_nothing(
     counts = (Institution.objects.count(), Department.objects.count(), Person.objects.count())
     with pytest.raises(ApplicationError) as caught:
         services.organisation_delete(actor=personas["admin"], obj=world.hospital)
-    assert str(caught.value.message) == "It is still in use (people, departments or profiles refer to it)."
+    assert (
+        str(caught.value.message)
+        == "It is still in use (people, departments, profiles or roles refer to it)."
+    )
     assert (Institution.objects.count(), Department.objects.count(), Person.objects.count()) == counts
     assert Institution.objects.filter(pk=world.hospital.pk).exists()
     assert _events("institution.delete") == []
