@@ -1,3 +1,4 @@
+from django.utils.translation import ngettext
 from django_tasks import task
 
 from .jobs import job_running
@@ -9,4 +10,6 @@ def notification_digest_task(job_id: str) -> None:
     with job_running(job_id) as reporter:
         reporter.progress(10, "")
         sent = notification_digest_send()
-        reporter.progress(100, str(sent))
+        reporter.progress(
+            100, ngettext("%(count)d e-mail sent", "%(count)d e-mails sent", sent) % {"count": sent}
+        )

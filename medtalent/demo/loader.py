@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Q
 
 from medtalent.core.audit import audit_record
 from medtalent.people.models import (
@@ -40,6 +41,7 @@ from medtalent.people.models import (
     User,
 )
 from medtalent.people.national_id import national_id_check_character
+from medtalent.people.services import mentorship_notify
 
 from .names import email_local_part, latin_name, random_name
 
@@ -1250,6 +1252,19 @@ class _Writer:
         self.say(f"Logins: {users} created, {assignments} role assignments.")
 
 
+def _greet_demo_logins() -> None:
+    """Give each new demo login the notifications its current mentorships would have sent."""
+    people = User.objects.exclude(person=None).values("person_id")
+    mentorships = (
+        Mentorship.objects.active_on(DEMO_TODAY)
+        .filter(Q(mentor__in=people) | Q(mentee__in=people))
+        .select_related("mentor", "mentee")
+        .order_by("pk")
+    )
+    for mentorship in mentorships:
+        mentorship_notify(mentorship=mentorship)
+
+
 def load_demo_data(*, stdout: Any = None) -> DemoSummary:
     """Load the demo data set, or whatever part of it is missing. ``stdout`` gets progress lines."""
     plan = build_demo_plan()
@@ -1257,6 +1272,8 @@ def load_demo_data(*, stdout: Any = None) -> DemoSummary:
         before = _counts()
         writer = _Writer(plan, stdout)
         writer.write()
+        if writer.created["users"]:
+            _greet_demo_logins()
         if any(writer.created.values()):
             after = _counts()
             audit_record(

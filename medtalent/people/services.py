@@ -259,11 +259,14 @@ def mentorship_create(*, actor: Any, **fields: Any) -> Mentorship:
         target=mentorship,
         changes=audit_diff({}, audit_snapshot(mentorship, MENTORSHIP_FIELDS)),
     )
-    recipients = [
-        user for user in User.objects.filter(person_id__in=[mentorship.mentor_id, mentorship.mentee_id])
-    ]
+    mentorship_notify(mentorship=mentorship)
+    return mentorship
+
+
+def mentorship_notify(*, mentorship: Mentorship) -> None:
+    """Tell the mentor and the mentee (those who have logins) about their mentorship."""
     notification_send(
-        recipients=recipients,
+        recipients=User.objects.filter(person_id__in=[mentorship.mentor_id, mentorship.mentee_id]),
         title=format_lazy(
             gettext_lazy("New mentorship: {mentor} mentors {mentee} ({kind})"),
             mentor=mentorship.mentor,
@@ -272,7 +275,6 @@ def mentorship_create(*, actor: Any, **fields: Any) -> Mentorship:
         ),
         url=f"/people/{mentorship.mentee_id}/",
     )
-    return mentorship
 
 
 @transaction.atomic

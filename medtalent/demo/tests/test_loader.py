@@ -8,7 +8,7 @@ from django.contrib.auth import authenticate
 from django.db.models import Count, F, Q
 from django.test import RequestFactory
 
-from medtalent.core.models import AuditEvent
+from medtalent.core.models import AuditEvent, Notification
 from medtalent.demo import names
 from medtalent.demo.loader import DEMO_PASSWORD, DEMO_TODAY, build_demo_plan, load_demo_data
 from medtalent.people.models import (
@@ -79,6 +79,17 @@ def test_second_load_creates_nothing(demo: Any) -> None:
     assert not again.created_anything
     assert set(again.created.values()) == {0}
     assert again.logins == demo.logins
+
+
+def test_demo_logins_start_with_their_mentorship_notifications(demo: Any) -> None:
+    unread = dict(
+        Notification.objects.filter(read_at__isnull=True)
+        .values_list("recipient__username")
+        .annotate(total=Count("pk"))
+    )
+    assert unread == {"head": 2, "mentor": 8, "teacher": 1, "trainee": 3}
+    load_demo_data()
+    assert Notification.objects.count() == 14
 
 
 def test_the_data_set_is_the_same_every_time() -> None:
