@@ -3,7 +3,6 @@ import uuid
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 from . import selectors
 from .jobs import job_cancel, job_start
 from .notifications import notification_mark_read
+from .permissions import require
 from .tasks import notification_digest_task
 
 
@@ -65,8 +65,7 @@ def notification_read(request: HttpRequest) -> HttpResponse:
 def job_list(request: HttpRequest) -> HttpResponse:
     """The user's background jobs, each with its live progress bar; administrators see everybody's."""
     if request.method == "POST":
-        if not request.user.has_perm("core.view_auditevent"):
-            raise PermissionDenied
+        require(request.user, "core.view_auditevent")
         job_start(
             task=notification_digest_task,
             kind="notification_digest",
@@ -95,8 +94,7 @@ def job_cancel_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
 
 @login_required
 def audit_list(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("core.view_auditevent"):
-        raise PermissionDenied
+    require(request.user, "core.view_auditevent")
     params = request.GET
     events = selectors.audit_event_list(
         actor_id=int(params["actor"]) if params.get("actor", "").isdigit() else None,

@@ -7,13 +7,13 @@ not see), checks the rule for the action, and calls one service.
 import datetime
 from typing import Any, Literal
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from medtalent.core.api_types import MAX_ID, Id, Pagination, SearchText, StrictSchema, Year
+from medtalent.core.permissions import require
 
 from . import selectors, services
 from .access import get_person_for_user, person_edit_is_contacts_only
@@ -29,11 +29,6 @@ from .models import (
 )
 
 router = Router(tags=["people"])
-
-
-def require(request: HttpRequest, permission: str, obj: Any = None) -> None:
-    if not request.user.has_perm(permission, obj):
-        raise PermissionDenied
 
 
 # --- institutions ------------------------------------------------------------------------------
@@ -91,7 +86,7 @@ def get_institution(request: HttpRequest, institution_id: Id) -> Any:
 
 @router.post("/institutions", response={201: InstitutionOut})
 def create_institution(request: HttpRequest, payload: InstitutionIn) -> Any:
-    require(request, "people.add_institution")
+    require(request.user, "people.add_institution")
     institution = services.institution_save(actor=request.user, **_institution_fields(payload.dict()))
     return Status(201, selectors.get_institution(institution.pk))
 
@@ -99,7 +94,7 @@ def create_institution(request: HttpRequest, payload: InstitutionIn) -> Any:
 @router.patch("/institutions/{institution_id}", response=InstitutionOut)
 def update_institution(request: HttpRequest, institution_id: Id, payload: InstitutionPatch) -> Any:
     institution = selectors.get_institution(institution_id)
-    require(request, "people.change_institution", institution)
+    require(request.user, "people.change_institution", institution)
     services.institution_save(
         actor=request.user, institution=institution, **_institution_fields(payload.dict(exclude_unset=True))
     )
@@ -109,7 +104,7 @@ def update_institution(request: HttpRequest, institution_id: Id, payload: Instit
 @router.delete("/institutions/{institution_id}", response={204: None})
 def delete_institution(request: HttpRequest, institution_id: Id) -> Any:
     institution = selectors.get_institution(institution_id)
-    require(request, "people.change_institution", institution)
+    require(request.user, "people.change_institution", institution)
     services.organisation_delete(actor=request.user, obj=institution)
     return Status(204, None)
 
@@ -163,7 +158,7 @@ def get_department(request: HttpRequest, department_id: Id) -> Any:
 def create_department(request: HttpRequest, payload: DepartmentIn) -> Any:
     data = payload.dict()
     institution = get_object_or_404(Institution, pk=data.pop("institution_id"))
-    require(request, "people.change_department", Department(institution=institution))
+    require(request.user, "people.change_department", Department(institution=institution))
     department = services.department_save(actor=request.user, institution=institution, **data)
     return Status(201, selectors.get_department(department.pk))
 
@@ -171,7 +166,7 @@ def create_department(request: HttpRequest, payload: DepartmentIn) -> Any:
 @router.patch("/departments/{department_id}", response=DepartmentOut)
 def update_department(request: HttpRequest, department_id: Id, payload: DepartmentPatch) -> Any:
     department = selectors.get_department(department_id)
-    require(request, "people.change_department", department)
+    require(request.user, "people.change_department", department)
     services.department_save(actor=request.user, department=department, **payload.dict(exclude_unset=True))
     return selectors.get_department(department_id)
 
@@ -179,7 +174,7 @@ def update_department(request: HttpRequest, department_id: Id, payload: Departme
 @router.delete("/departments/{department_id}", response={204: None})
 def delete_department(request: HttpRequest, department_id: Id) -> Any:
     department = selectors.get_department(department_id)
-    require(request, "people.change_department", department)
+    require(request.user, "people.change_department", department)
     services.organisation_delete(actor=request.user, obj=department)
     return Status(204, None)
 
@@ -341,7 +336,7 @@ def get_person(request: HttpRequest, person_id: Id) -> Any:
 @router.post("/people", response={201: PersonDetailOut})
 def create_person(request: HttpRequest, payload: PersonIn) -> Any:
     fields = _person_fields(payload.dict())
-    require(request, "people.add_person", fields["institution"])
+    require(request.user, "people.add_person", fields["institution"])
     person = services.person_create(actor=request.user, **fields)
     return Status(201, selectors.person_detail_for_user(request.user, person.pk))
 
@@ -365,7 +360,7 @@ def update_person(request: HttpRequest, person_id: Id, payload: PersonPatch) -> 
 @router.delete("/people/{person_id}", response={204: None})
 def delete_person(request: HttpRequest, person_id: Id) -> Any:
     person = get_person_for_user(request.user, person_id)
-    require(request, "people.delete_person", person)
+    require(request.user, "people.delete_person", person)
     services.person_delete(actor=request.user, person=person)
     return Status(204, None)
 
@@ -393,10 +388,10 @@ class TraineeProfilePatch(StrictSchema):
 @router.post("/people/{person_id}/trainee-profiles", response={201: TraineeProfileOut})
 def start_trainee_profile(request: HttpRequest, person_id: Id, payload: TraineeProfileIn) -> Any:
     person = get_person_for_user(request.user, person_id)
-    require(request, "people.change_person", person)
+    require(request.user, "people.change_person", person)
     fields = _person_fields(payload.dict())
     # A stage makes the person visible to that institution's officers: only its managers may add one.
-    require(request, "people.add_person", fields["institution"])
+    require(request.user, "people.add_person", fields["institution"])
     profile = services.trainee_profile_start(actor=request.user, person=person, **fields)
     return Status(201, profile)
 
@@ -404,7 +399,7 @@ def start_trainee_profile(request: HttpRequest, person_id: Id, payload: TraineeP
 @router.patch("/trainee-profiles/{profile_id}", response=TraineeProfileOut)
 def update_trainee_profile(request: HttpRequest, profile_id: Id, payload: TraineeProfilePatch) -> Any:
     profile = selectors.get_trainee_profile_for_user(request.user, profile_id)
-    require(request, "people.change_person", profile.person)
+    require(request.user, "people.change_person", profile.person)
     return services.trainee_profile_update(
         actor=request.user, profile=profile, **_person_fields(payload.dict(exclude_unset=True))
     )
@@ -423,7 +418,7 @@ class FacultyProfileIn(StrictSchema):
 @router.put("/people/{person_id}/faculty-profile", response=FacultyProfileOut)
 def set_faculty_profile(request: HttpRequest, person_id: Id, payload: FacultyProfileIn) -> Any:
     person = get_person_for_user(request.user, person_id)
-    require(request, "people.change_person", person)
+    require(request.user, "people.change_person", person)
     return services.faculty_profile_set(actor=request.user, person=person, **payload.dict())
 
 
@@ -485,7 +480,7 @@ def create_mentorship(request: HttpRequest, payload: MentorshipIn) -> Any:
     mentee = get_person_for_user(request.user, data.pop("mentee_id"))
     mentor = get_person_for_user(request.user, data.pop("mentor_id"))
     probe = Mentorship(mentor=mentor, mentee=mentee)
-    require(request, "people.change_mentorship", probe)
+    require(request.user, "people.change_mentorship", probe)
     mentorship = services.mentorship_create(actor=request.user, mentor=mentor, mentee=mentee, **data)
     return Status(201, selectors.get_mentorship_for_user(request.user, mentorship.pk))
 
@@ -493,7 +488,7 @@ def create_mentorship(request: HttpRequest, payload: MentorshipIn) -> Any:
 @router.patch("/mentorships/{mentorship_id}", response=MentorshipOut)
 def update_mentorship(request: HttpRequest, mentorship_id: Id, payload: MentorshipPatch) -> Any:
     mentorship = selectors.get_mentorship_for_user(request.user, mentorship_id)
-    require(request, "people.change_mentorship", mentorship)
+    require(request.user, "people.change_mentorship", mentorship)
     data = payload.dict(exclude_unset=True)
     services.mentorship_update(
         actor=request.user, mentorship=mentorship, expected_version=data.pop("version"), **data
@@ -504,6 +499,6 @@ def update_mentorship(request: HttpRequest, mentorship_id: Id, payload: Mentorsh
 @router.delete("/mentorships/{mentorship_id}", response={204: None})
 def delete_mentorship(request: HttpRequest, mentorship_id: Id) -> Any:
     mentorship = selectors.get_mentorship_for_user(request.user, mentorship_id)
-    require(request, "people.change_mentorship", mentorship)
+    require(request.user, "people.change_mentorship", mentorship)
     services.mentorship_delete(actor=request.user, mentorship=mentorship)
     return Status(204, None)

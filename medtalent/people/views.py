@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from medtalent.core.errors import ApplicationError
 from medtalent.core.forms import add_service_error
+from medtalent.core.permissions import require
 from medtalent.core.selectors import notification_list_for_user
 
 from . import selectors, services
@@ -35,6 +36,12 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"scope": scope, "notifications": notification_list_for_user(user)[:5]}
     if user.person_id:
         context["me"] = selectors.person_detail_for_user(user, user.person_id)
+        context["my_mentors"] = list(
+            selectors.mentorship_list_for_user(user, mentee_id=user.person_id, active_only=True)
+        )
+        context["my_mentees"] = list(
+            selectors.mentorship_list_for_user(user, mentor_id=user.person_id, active_only=True)
+        )
     if scope.has_role(Role.PROGRAMME_OFFICER, Role.TALENT_OFFICER, Role.LEADER):
         counts = selectors.people_counts_for_user(user)
         context["counts"] = counts
@@ -101,8 +108,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 @login_required
 def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     person = get_person_for_user(request.user, person_id)
-    if not request.user.has_perm("people.change_person_contacts", person):
-        raise PermissionDenied
+    require(request.user, "people.change_person_contacts", person)
     contacts_only = not request.user.has_perm("people.change_person", person)
     if request.method == "POST":
         form = PersonForm(request.POST, instance=person, contacts_only=contacts_only)
@@ -111,7 +117,7 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
             try:
                 services.person_update(
                     actor=request.user,
-                    person=get_person_for_user(request.user, person_id),
+                    person=person,
                     expected_version=form.cleaned_data["version"],
                     contacts_only=person_edit_is_contacts_only(request.user, person, changes),
                     **changes,
@@ -123,8 +129,6 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
                 return redirect("person_detail", person_id=person_id)
     else:
         form = PersonForm(instance=person, initial={"version": person.version}, contacts_only=contacts_only)
-    if "national_id" in form.fields and not request.user.has_perm("people.view_national_id", person):
-        del form.fields["national_id"]
     return render(request, "people/person_form.html", {"person": person, "form": form})
 
 
@@ -132,8 +136,7 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
 def mentorship_add(request: HttpRequest, person_id: int) -> HttpResponse:
     mentee = get_person_for_user(request.user, person_id)
     probe = Mentorship(mentee=mentee)
-    if not request.user.has_perm("people.change_mentorship", probe):
-        raise PermissionDenied
+    require(request.user, "people.change_mentorship", probe)
     mentor_choices = selectors.person_list_for_user(request.user).exclude(pk=mentee.pk)
     form = MentorshipForm(request.POST or None, mentor_choices=mentor_choices)
     if request.method == "POST" and form.is_valid():
