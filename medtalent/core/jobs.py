@@ -9,7 +9,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks.base import Task
 
@@ -55,10 +57,16 @@ def job_cancel(*, job: Job) -> None:
 
 @contextmanager
 def job_running(job_id: str) -> Iterator[JobReporter]:
-    """Run a job's body: mark it running, then succeeded, cancelled or failed."""
+    """Run a job's body: mark it running, then succeeded, cancelled or failed.
+
+    The body runs in the language of the person who started the job, so its progress messages
+    read in their language, whichever worker runs it.
+    """
     Job.objects.filter(pk=job_id).update(status=Job.Status.RUNNING)
+    owner_language = Job.objects.filter(pk=job_id).values_list("owner__language", flat=True).first()
     try:
-        yield JobReporter(job_id)
+        with translation.override(owner_language or settings.LANGUAGE_CODE):
+            yield JobReporter(job_id)
     except JobCancelled:
         Job.objects.filter(pk=job_id).update(status=Job.Status.CANCELLED, message=_("Cancelled"))
     except Exception as error:

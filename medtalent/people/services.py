@@ -420,9 +420,11 @@ def role_assign(
         _check_department(institution, department)
     assignment.full_clean()
     assignment.save()
-    if role == Role.PLATFORM_ADMIN and not user.is_staff:
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
+    if role == Role.PLATFORM_ADMIN and not (user.is_staff and user.is_superuser):
+        # A platform administrator sees and manages everything anyway; the Django admin site
+        # needs both flags to show it.
+        user.is_staff = user.is_superuser = True
+        user.save(update_fields=["is_staff", "is_superuser"])
     audit_record(
         actor=actor,
         action="role.assign",

@@ -242,11 +242,13 @@ def test_job_api_needs_authentication(client: Client, running_job: Job) -> None:
 
 def test_digest_task_runs_as_a_job(personas: dict[str, Any], django_capture_on_commit_callbacks: Any) -> None:
     user = personas["officer"]
+    user.language = "en"  # the job reports in the language of whoever started it
+    user.save()
     notification_send(recipients=[personas["trainee"], personas["mentor"]], title="Hello")
     with django_capture_on_commit_callbacks(execute=True):
         job = job_start(task=notification_digest_task, kind="digest", label="Digest", owner=user)
     job.refresh_from_db()
-    assert (job.status, job.percent, job.message) == (Job.Status.SUCCEEDED, 100, "2")
+    assert (job.status, job.percent, job.message) == (Job.Status.SUCCEEDED, 100, "2 e-mails sent")
     assert len(mail.outbox) == 2
 
 
@@ -392,3 +394,16 @@ def test_digest_sends_only_what_is_new(personas: dict[str, Any]) -> None:
     assert notification_digest_send() == 1
     assert len(mail.outbox) == 2
     assert mail.outbox[1].body == "- Second"
+
+
+def test_job_messages_are_in_the_starters_language(
+    personas: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    user = personas["officer"]
+    user.language = "zh-hans"
+    user.save()
+    notification_send(recipients=[personas["trainee"]], title="Hello")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_start(task=notification_digest_task, kind="digest", label="Digest", owner=user)
+    job.refresh_from_db()
+    assert job.message == "已发送 1 封邮件"

@@ -690,11 +690,13 @@ def test_role_assign_and_revoke_are_audited(world: Any, personas: dict[str, Any]
     }
 
 
-def test_role_assign_platform_admin_makes_staff(world: Any, personas: dict[str, Any]) -> None:
+def test_role_assign_platform_admin_makes_a_superuser_for_the_admin_site(
+    world: Any, personas: dict[str, Any]
+) -> None:
     user = UserFactory(username="newadmin")
     services.role_assign(actor=personas["admin"], user=user, role=Role.PLATFORM_ADMIN, institution=world.uni)
     user.refresh_from_db()
-    assert user.is_staff is True
+    assert (user.is_staff, user.is_superuser) == (True, True)
     assert _events("role.assign")[0].changes["department"] == [None, None]
 
 

@@ -486,3 +486,17 @@ def test_officer_cannot_move_a_person_to_an_institution_outside_their_scope(
     assert response.status_code in {200, 403}
     row = Person.objects.get(pk=person.pk)
     assert (row.institution_id, row.version) == (world.hospital.pk, 1)
+
+
+def test_django_admin_is_for_platform_administrators(
+    client: Client, personas: dict[str, Any], world: Any, django_assert_max_num_queries: Any
+) -> None:
+    newcomer = User.objects.create_user(username="newadmin", password="Correct-Horse-42")
+    services.role_assign(actor=personas["admin"], user=newcomer, role="platform_admin", institution=world.uni)
+    admin_client = _as(client, newcomer)
+    with django_assert_max_num_queries(12):
+        response = admin_client.get("/admin/people/person/")
+    assert response.status_code == 200
+    assert "Trainee" in response.content.decode()
+    refused = _as(Client(HTTP_ACCEPT_LANGUAGE="en"), personas["officer"]).get("/admin/")
+    assert (refused.status_code, refused["Location"]) == (302, "/admin/login/?next=/admin/")
