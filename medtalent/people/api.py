@@ -19,13 +19,17 @@ from . import selectors, services
 from .access import get_person_for_user, person_edit_is_contacts_only
 from .models import (
     Department,
+    DepartmentKind,
     FacultyProfile,
     Gender,
     Institution,
+    InstitutionKind,
     Mentorship,
+    MentorshipKind,
     Person,
     TraineeLevel,
     TraineeProfile,
+    TraineeStatus,
 )
 
 router = Router(tags=["people"])
@@ -51,7 +55,7 @@ class InstitutionIn(StrictSchema):
     code: str = Field(..., min_length=1, max_length=40)
     name_zh: str = Field(..., min_length=1, max_length=120)
     name_en: str = Field("", max_length=160)
-    kind: Institution.Kind
+    kind: InstitutionKind
     parent_id: Id | None = None
     city: str = Field("", max_length=60)
     is_training_base: bool = False
@@ -130,7 +134,7 @@ class DepartmentIn(StrictSchema):
     code: str = Field(..., min_length=1, max_length=40)
     name_zh: str = Field(..., min_length=1, max_length=120)
     name_en: str = Field("", max_length=160)
-    kind: Department.Kind = Department.Kind.CLINICAL
+    kind: DepartmentKind = DepartmentKind.CLINICAL
     rotation_capacity: int | None = Field(None, ge=0, le=999)
     linked_department_ids: list[Id] | None = None
 
@@ -138,7 +142,7 @@ class DepartmentIn(StrictSchema):
 class DepartmentPatch(StrictSchema):
     name_zh: str | None = Field(None, min_length=1, max_length=120)
     name_en: str | None = Field(None, max_length=160)
-    kind: Department.Kind | None = None
+    kind: DepartmentKind | None = None
     rotation_capacity: int | None = Field(None, ge=0, le=999)
     linked_department_ids: list[Id] | None = None
 
@@ -372,7 +376,7 @@ class TraineeProfileIn(StrictSchema):
     cohort: int = Field(..., ge=1950, le=2100)
     specialty: str = Field("", max_length=80)
     student_number: str = Field("", max_length=30)
-    status: TraineeProfile.Status = TraineeProfile.Status.ACTIVE
+    status: TraineeStatus = TraineeStatus.ACTIVE
     start_date: datetime.date
     end_date: datetime.date | None = None
 
@@ -381,7 +385,7 @@ class TraineeProfilePatch(StrictSchema):
     department_id: Id | None = None
     specialty: str | None = Field(None, max_length=80)
     student_number: str | None = Field(None, max_length=30)
-    status: TraineeProfile.Status | None = None
+    status: TraineeStatus | None = None
     end_date: datetime.date | None = None
 
 
@@ -441,7 +445,7 @@ class MentorshipOut(Schema):
 class MentorshipIn(StrictSchema):
     mentor_id: Id
     mentee_id: int
-    kind: Mentorship.Kind
+    kind: MentorshipKind
     start_date: datetime.date
     end_date: datetime.date | None = None
     note: str = Field("", max_length=300)
@@ -449,7 +453,7 @@ class MentorshipIn(StrictSchema):
 
 class MentorshipPatch(StrictSchema):
     version: int = Field(..., ge=1, le=MAX_ID)
-    kind: Mentorship.Kind | None = None
+    kind: MentorshipKind | None = None
     start_date: datetime.date | None = None
     end_date: datetime.date | None = None
     note: str | None = Field(None, max_length=300)
@@ -461,7 +465,7 @@ def list_mentorships(
     request: HttpRequest,
     mentor_id: Id | None = None,
     mentee_id: Id | None = None,
-    kind: Mentorship.Kind | None = None,
+    kind: MentorshipKind | None = None,
     active: bool = False,
 ) -> Any:
     return selectors.mentorship_list_for_user(

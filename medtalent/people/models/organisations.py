@@ -23,14 +23,27 @@ class BilingualNameMixin(models.Model):
         return self.name_zh or self.name_en
 
 
+# The choice enums live at module level with distinct names, so that the API's OpenAPI schema
+# names each one apart (an inner ``Kind`` on three models would collide there).
+class InstitutionKind(models.TextChoices):
+    UNIVERSITY = "university", _("University")
+    HOSPITAL = "hospital", _("Hospital")
+    HIGH_SCHOOL = "high_school", _("High school")
+    ENGINEERING_SCHOOL = "engineering_school", _("Engineering school")
+    COMPANY = "company", _("Company")
+    INSTITUTE = "institute", _("Research institute")
+
+
+class DepartmentKind(models.TextChoices):
+    CLINICAL = "clinical", _("Clinical department")
+    MEDICAL_TECHNOLOGY = "medical_technology", _("Medical technology department")
+    TEACHING_OFFICE = "teaching_office", _("Teaching office")
+    RESEARCH = "research", _("Research unit or laboratory")
+    ADMINISTRATIVE = "administrative", _("Administrative office")
+
+
 class Institution(BilingualNameMixin, TimeStampedModel):
-    class Kind(models.TextChoices):
-        UNIVERSITY = "university", _("University")
-        HOSPITAL = "hospital", _("Hospital")
-        HIGH_SCHOOL = "high_school", _("High school")
-        ENGINEERING_SCHOOL = "engineering_school", _("Engineering school")
-        COMPANY = "company", _("Company")
-        INSTITUTE = "institute", _("Research institute")
+    Kind = InstitutionKind
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
@@ -54,12 +67,7 @@ class Institution(BilingualNameMixin, TimeStampedModel):
 
 
 class Department(BilingualNameMixin, TimeStampedModel):
-    class Kind(models.TextChoices):
-        CLINICAL = "clinical", _("Clinical department")
-        MEDICAL_TECHNOLOGY = "medical_technology", _("Medical technology department")
-        TEACHING_OFFICE = "teaching_office", _("Teaching office")
-        RESEARCH = "research", _("Research unit or laboratory")
-        ADMINISTRATIVE = "administrative", _("Administrative office")
+    Kind = DepartmentKind
 
     institution = models.ForeignKey(
         Institution, verbose_name=_("institution"), on_delete=models.PROTECT, related_name="departments"

@@ -92,14 +92,17 @@ class TraineeLevel(models.TextChoices):
     POSTDOC = "postdoc", _("Postdoc")
 
 
+class TraineeStatus(models.TextChoices):
+    ACTIVE = "active", _("In training")
+    SUSPENDED = "suspended", _("Suspended")
+    COMPLETED = "completed", _("Completed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
 class TraineeProfile(TimeStampedModel):
     """One stage of a person's training. A person moves through levels over the years, so has several."""
 
-    class Status(models.TextChoices):
-        ACTIVE = "active", _("In training")
-        SUSPENDED = "suspended", _("Suspended")
-        COMPLETED = "completed", _("Completed")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+    Status = TraineeStatus
 
     person = models.ForeignKey(
         Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="trainee_profiles"
@@ -201,12 +204,15 @@ class MentorshipQuerySet(models.QuerySet):
         return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day))
 
 
+class MentorshipKind(models.TextChoices):
+    PRIMARY = "primary", _("Primary mentor")
+    SCHOOL = "school", _("School mentor")
+    HOSPITAL = "hospital", _("Hospital mentor")
+    PEER_SENIOR = "peer_senior", _("Peer senior")
+
+
 class Mentorship(VersionedModel):
-    class Kind(models.TextChoices):
-        PRIMARY = "primary", _("Primary mentor")
-        SCHOOL = "school", _("School mentor")
-        HOSPITAL = "hospital", _("Hospital mentor")
-        PEER_SENIOR = "peer_senior", _("Peer senior")
+    Kind = MentorshipKind
 
     mentor = models.ForeignKey(
         Person, verbose_name=_("mentor"), on_delete=models.PROTECT, related_name="mentorships_given"

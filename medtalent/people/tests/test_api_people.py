@@ -1394,3 +1394,24 @@ def test_list_endpoints_make_a_constant_number_of_queries(
     assert queries_for(client, url) == few_queries
     with django_assert_max_num_queries(LIST_QUERY_BOUNDS[url]):
         client.get(url, {"page_size": 100})
+
+
+def test_openapi_names_each_choice_list_apart(admin: Client) -> None:
+    schemas = admin.get("/api/v1/openapi.json").json()["components"]["schemas"]
+
+    def reference(schema: str) -> str:
+        kind = schemas[schema]["properties"]["kind"]
+        return str(kind.get("$ref") or kind["allOf"][0]["$ref"]).rsplit("/", 1)[1]
+
+    assert [reference(name) for name in ("InstitutionIn", "DepartmentIn", "MentorshipIn")] == [
+        "InstitutionKind",
+        "DepartmentKind",
+        "MentorshipKind",
+    ]
+    assert schemas["DepartmentKind"]["enum"] == [
+        "clinical",
+        "medical_technology",
+        "teaching_office",
+        "research",
+        "administrative",
+    ]

@@ -500,3 +500,15 @@ def test_django_admin_is_for_platform_administrators(
     assert "Trainee" in response.content.decode()
     refused = _as(Client(HTTP_ACCEPT_LANGUAGE="en"), personas["officer"]).get("/admin/")
     assert (refused.status_code, refused["Location"]) == (302, "/admin/login/?next=/admin/")
+
+
+def test_saved_language_follows_the_user_to_a_new_browser(personas: dict[str, Any]) -> None:
+    officer = personas["officer"]
+    officer.language = "en"
+    officer.save()
+    browser = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert 'lang="zh-hans"' in browser.get("/accounts/login/").content.decode()
+    browser.force_login(officer)
+    assert '<html lang="en">' in browser.get("/").content.decode()
+    browser.cookies["django_language"] = "zh-hans"  # a switch made in this browser wins at once
+    assert '<html lang="zh-hans">' in browser.get("/").content.decode()
