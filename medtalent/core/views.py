@@ -4,12 +4,10 @@ import uuid
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_date
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,33 +16,6 @@ from .jobs import job_cancel, job_start
 from .notifications import notification_mark_read
 from .permissions import require
 from .tasks import notification_digest_task
-
-
-@require_POST
-def language_set(request: HttpRequest) -> HttpResponse:
-    """Switch language for this browser, and remember it as the user's preference."""
-    from django.conf import settings
-
-    language = request.POST.get("language", "")
-    target = request.POST.get("next", "/")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = "/"
-    response = HttpResponseRedirect(target)
-    if language and check_for_language(language):
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            language,
-            max_age=365 * 24 * 3600,
-            samesite="Lax",
-            secure=request.is_secure(),
-        )
-        if request.user.is_authenticated:
-            from medtalent.people.services import user_language_set
-
-            user_language_set(actor=request.user, language=language)
-    return response
 
 
 @login_required

@@ -18,6 +18,7 @@ from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 
 from .models import Institution, Mentorship, Person, Role, TraineeProfile
+from .services import PERSON_CONTACT_FIELDS
 
 
 @dataclass(frozen=True)
@@ -172,8 +173,6 @@ def person_edit_is_contacts_only(user: Any, person: Person, changes: dict[str, A
     Officers change everything in their scope, but may move a person only to an institution they also
     manage; everybody else may change at most their own e-mail and phone.
     """
-    from .services import PERSON_CONTACT_FIELDS
-
     if user.has_perm("people.change_person", person):
         institution = changes.get("institution")
         moving = institution is not None and institution.pk != person.institution_id

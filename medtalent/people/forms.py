@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from medtalent.core.forms import StyledFormMixin
 
 from .models import Department, Mentorship, Person
+from .services import PERSON_CONTACT_FIELDS, PERSON_FIELDS
 
 
 class PersonForm(StyledFormMixin, forms.ModelForm):
@@ -14,17 +15,7 @@ class PersonForm(StyledFormMixin, forms.ModelForm):
 
     class Meta:
         model = Person
-        fields = [
-            "name_zh",
-            "name_latin",
-            "gender",
-            "birth_date",
-            "national_id",
-            "email",
-            "phone",
-            "institution",
-            "department",
-        ]
+        fields = list(PERSON_FIELDS)
         widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def __init__(self, *args, contacts_only: bool = False, **kwargs):
@@ -34,7 +25,7 @@ class PersonForm(StyledFormMixin, forms.ModelForm):
         )
         if contacts_only:
             for name in list(self.fields):
-                if name not in ("email", "phone", "version"):
+                if name not in (*PERSON_CONTACT_FIELDS, "version"):
                     del self.fields[name]
 
     def _post_clean(self) -> None:

@@ -1,13 +1,17 @@
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from medtalent.core.errors import ApplicationError
 from medtalent.core.forms import add_service_error
@@ -27,6 +31,29 @@ class AuditedPasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         services.user_password_changed(actor=self.request.user)
         return response
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Switch language for this browser, and remember it as the user's preference."""
+    language = request.POST.get("language", "")
+    target = request.POST.get("next", "/")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if language and check_for_language(language):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+        if request.user.is_authenticated:
+            services.user_language_set(actor=request.user, language=language)
+    return response
 
 
 @login_required
@@ -203,9 +230,8 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_POST
 def api_token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
-    if request.method != "POST":
-        return redirect("api_tokens")
     token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
     services.api_token_revoke(actor=request.user, token=token)
     messages.success(request, _("Token revoked."))
