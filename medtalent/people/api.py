@@ -127,6 +127,11 @@ class DepartmentOut(Schema):
     kind: str
     rotation_capacity: int | None
     staff_count: int = 0
+    linked_department_ids: list[int]
+
+    @staticmethod
+    def resolve_linked_department_ids(obj: Department) -> list[int]:
+        return sorted(linked.pk for linked in obj.linked_departments.all())
 
 
 class DepartmentIn(StrictSchema):

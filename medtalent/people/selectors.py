@@ -126,8 +126,10 @@ def get_institution(pk: int) -> Institution:
 
 
 def department_list(*, institution_id: int | None = None, kind: str = "") -> QuerySet[Department]:
-    departments = Department.objects.select_related("institution").annotate(
-        staff_count=Count("people", distinct=True)
+    departments = (
+        Department.objects.select_related("institution")
+        .prefetch_related("linked_departments__institution")
+        .annotate(staff_count=Count("people", distinct=True))
     )
     if institution_id:
         departments = departments.filter(institution_id=institution_id)
@@ -137,7 +139,7 @@ def department_list(*, institution_id: int | None = None, kind: str = "") -> Que
 
 
 def get_department(pk: int) -> Department:
-    return get_object_or_404(department_list().prefetch_related("linked_departments__institution"), pk=pk)
+    return get_object_or_404(department_list(), pk=pk)
 
 
 def trainees_in_departments_for_user(user: Any, department_ids: Iterable[int]) -> QuerySet[Person]:

@@ -263,6 +263,7 @@ def test_get_department(world: World, admin: Client) -> None:
         "kind": "clinical",
         "rotation_capacity": 6,
         "staff_count": 3,
+        "linked_department_ids": [],
     }
     assert admin.get("/api/v1/departments/999999").status_code == 404
 
@@ -290,6 +291,7 @@ def test_officer_creates_department_in_their_institution_family(world: World, of
         "clinical",
     )
     assert list(created.linked_departments.values_list("pk", flat=True)) == [world.cardiology.pk]
+    assert response.json()["linked_department_ids"] == [world.cardiology.pk]
     events = new_events(audit_count)
     assert [(event.action, event.changes["linked_departments"]) for event in events] == [
         ("department.create", [[], [world.cardiology.pk]])
@@ -1350,7 +1352,7 @@ def test_token_of_deactivated_user_gets_401(world: World, personas: dict[str, Us
 LIST_QUERY_BOUNDS = {
     "/api/v1/people": 9,
     "/api/v1/mentorships": 8,
-    "/api/v1/departments": 4,
+    "/api/v1/departments": 5,
     "/api/v1/institutions": 4,
 }
 
