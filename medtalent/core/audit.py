@@ -9,7 +9,9 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import gettext_lazy
 
+from .exports import ExportColumn
 from .middleware import current_request_context
 from .models import AuditEvent
 
@@ -77,3 +79,20 @@ def audit_record(
         ip_address=context.ip_address if context else None,
         user_agent=context.user_agent if context else "",
     )
+
+
+AUDIT_COLUMNS = [
+    ExportColumn(gettext_lazy("Time"), lambda event: event.created_at),
+    ExportColumn(gettext_lazy("Actor"), lambda event: event.actor_label),
+    ExportColumn(gettext_lazy("Action"), lambda event: event.action),
+    ExportColumn(gettext_lazy("Object type"), lambda event: str(event.target_type or "")),
+    ExportColumn(gettext_lazy("Object ID"), lambda event: event.target_id),
+    ExportColumn(gettext_lazy("Object"), lambda event: event.target_repr),
+    ExportColumn(
+        gettext_lazy("Changes"),
+        lambda event: "; ".join(
+            f"{field}: {values[0]} → {values[1]}" for field, values in event.changes.items()
+        ),
+    ),
+    ExportColumn(gettext_lazy("Address"), lambda event: event.ip_address or ""),
+]

@@ -1,10 +1,12 @@
 import datetime
 import uuid
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_date
@@ -12,6 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import selectors
+from .api_types import MAX_ID
+from .audit import AUDIT_COLUMNS
+from .exports import export_response
 from .jobs import job_cancel, job_start
 from .notifications import notification_mark_read
 from .permissions import require
@@ -63,23 +68,39 @@ def job_cancel_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     return render(request, "core/_job_progress.html", {"job": job})
 
 
-@login_required
-def audit_list(request: HttpRequest) -> HttpResponse:
+def _audit_events(request: HttpRequest) -> Any:
+    """The audit page's filters, read once for the page and its downloads."""
     require(request.user, "core.view_auditevent")
     params = request.GET
-    events = selectors.audit_event_list(
-        actor_id=int(params["actor"]) if params.get("actor", "").isdigit() else None,
+    return selectors.audit_event_list(
+        actor_id=_id_or_none(params.get("actor", "")),
         action=params.get("action", "").strip(),
-        target_type_id=int(params["type"]) if params.get("type", "").isdigit() else None,
+        target_type_id=_id_or_none(params.get("type", "")),
         target_id=params.get("object", "").strip(),
         since=_date_or_none(params.get("since", "")),
         until=_date_or_none(params.get("until", "")),
     )
-    page = Paginator(events, 50).get_page(params.get("page"))
+
+
+def _id_or_none(value: str) -> int | None:
+    return int(value) if value.isdigit() and int(value) <= MAX_ID else None
+
+
+@login_required
+def audit_list(request: HttpRequest) -> HttpResponse:
+    params = request.GET
+    page = Paginator(_audit_events(request), 50).get_page(params.get("page"))
     types = ContentType.objects.filter(
         pk__in=selectors.audit_event_list().values("target_type_id").distinct()
     ).order_by("app_label", "model")
     return render(request, "core/audit.html", {"page": page, "types": types, "filters": params})
+
+
+@login_required
+def audit_export(request: HttpRequest, file_format: str) -> HttpResponseBase:
+    return export_response(
+        rows=_audit_events(request), columns=AUDIT_COLUMNS, file_format=file_format, name="audit"
+    )
 
 
 def _date_or_none(value: str) -> datetime.date | None:

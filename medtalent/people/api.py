@@ -8,14 +8,15 @@ import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from medtalent.core.api_types import MAX_ID, Id, Pagination, SearchText, StrictSchema, Year
 from medtalent.core.permissions import require
 
-from . import selectors, services
+from . import exports, selectors, services
 from .access import get_person_for_user, person_edit_is_contacts_only
 from .models import (
     Department,
@@ -76,11 +77,20 @@ def _institution_fields(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+ExportFormat = Literal["xlsx", "csv"]
+
+
 @router.get("/institutions", response=list[InstitutionOut])
 @paginate(Pagination)
-def list_institutions(request: HttpRequest, kind: str = "") -> Any:
-    institutions = selectors.institution_list()
-    return institutions.filter(kind=kind) if kind else institutions
+def list_institutions(request: HttpRequest, kind: InstitutionKind | None = None) -> Any:
+    return selectors.institution_list(kind=kind or "")
+
+
+@router.get("/institutions/export", summary="Download institutions as .xlsx or .csv")
+def export_institutions(
+    request: HttpRequest, file_format: ExportFormat = "xlsx", kind: InstitutionKind | None = None
+) -> HttpResponseBase:
+    return exports.institutions_export(file_format=file_format, kind=kind or "")
 
 
 @router.get("/institutions/{institution_id}", response=InstitutionOut)
@@ -154,8 +164,20 @@ class DepartmentPatch(StrictSchema):
 
 @router.get("/departments", response=list[DepartmentOut])
 @paginate(Pagination)
-def list_departments(request: HttpRequest, institution_id: Id | None = None, kind: str = "") -> Any:
-    return selectors.department_list(institution_id=institution_id, kind=kind)
+def list_departments(
+    request: HttpRequest, institution_id: Id | None = None, kind: DepartmentKind | None = None
+) -> Any:
+    return selectors.department_list(institution_id=institution_id, kind=kind or "")
+
+
+@router.get("/departments/export", summary="Download departments as .xlsx or .csv")
+def export_departments(
+    request: HttpRequest,
+    file_format: ExportFormat = "xlsx",
+    institution_id: Id | None = None,
+    kind: DepartmentKind | None = None,
+) -> HttpResponseBase:
+    return exports.departments_export(file_format=file_format, institution_id=institution_id, kind=kind or "")
 
 
 @router.get("/departments/{department_id}", response=DepartmentOut)
@@ -313,28 +335,37 @@ def _person_fields(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+class PersonQuery(Schema):
+    q: SearchText = ""
+    institution_id: Id | None = None
+    department_id: Id | None = None
+    level: TraineeLevel | None = None
+    cohort: Year | None = None
+    kind: Literal["trainee", "faculty", ""] = ""
+
+    def filters(self) -> selectors.PersonFilters:
+        return selectors.PersonFilters(
+            search=self.q,
+            institution_id=self.institution_id,
+            department_id=self.department_id,
+            level=self.level or "",
+            cohort=self.cohort,
+            kind=self.kind,
+        )
+
+
 @router.get("/people", response=list[PersonOut])
 @paginate(Pagination)
-def list_people(
-    request: HttpRequest,
-    q: SearchText = "",
-    institution_id: Id | None = None,
-    department_id: Id | None = None,
-    level: TraineeLevel | None = None,
-    cohort: Year | None = None,
-    kind: Literal["trainee", "faculty", ""] = "",
-) -> Any:
-    return selectors.person_list_for_user(
-        request.user,
-        selectors.PersonFilters(
-            search=q,
-            institution_id=institution_id,
-            department_id=department_id,
-            level=level or "",
-            cohort=cohort,
-            kind=kind,
-        ),
-    )
+def list_people(request: HttpRequest, query: Query[PersonQuery]) -> Any:
+    return selectors.person_list_for_user(request.user, query.filters())
+
+
+@router.get("/people/export", summary="Download the people list as .xlsx or .csv")
+def export_people(
+    request: HttpRequest, query: Query[PersonQuery], file_format: ExportFormat = "xlsx"
+) -> HttpResponseBase:
+    """The list with the same filters, and only the fields the user may see (others blank, IDs masked)."""
+    return exports.people_export(user=request.user, filters=query.filters(), file_format=file_format)
 
 
 @router.get("/people/{person_id}", response=PersonDetailOut)
@@ -464,18 +495,32 @@ class MentorshipPatch(StrictSchema):
     note: str | None = Field(None, max_length=300)
 
 
+class MentorshipQuery(Schema):
+    mentor_id: Id | None = None
+    mentee_id: Id | None = None
+    kind: MentorshipKind | None = None
+    active: bool = False
+
+    def filters(self) -> dict[str, Any]:
+        return {
+            "mentor_id": self.mentor_id,
+            "mentee_id": self.mentee_id,
+            "kind": self.kind or "",
+            "active_only": self.active,
+        }
+
+
 @router.get("/mentorships", response=list[MentorshipOut])
 @paginate(Pagination)
-def list_mentorships(
-    request: HttpRequest,
-    mentor_id: Id | None = None,
-    mentee_id: Id | None = None,
-    kind: MentorshipKind | None = None,
-    active: bool = False,
-) -> Any:
-    return selectors.mentorship_list_for_user(
-        request.user, mentor_id=mentor_id, mentee_id=mentee_id, kind=kind or "", active_only=active
-    )
+def list_mentorships(request: HttpRequest, query: Query[MentorshipQuery]) -> Any:
+    return selectors.mentorship_list_for_user(request.user, **query.filters())
+
+
+@router.get("/mentorships/export", summary="Download mentorships as .xlsx or .csv")
+def export_mentorships(
+    request: HttpRequest, query: Query[MentorshipQuery], file_format: ExportFormat = "xlsx"
+) -> HttpResponseBase:
+    return exports.mentorships_export(user=request.user, file_format=file_format, **query.filters())
 
 
 @router.get("/mentorships/{mentorship_id}", response=MentorshipOut)

@@ -112,13 +112,12 @@ def person_detail_for_user(user: Any, pk: int) -> Person:
     return get_object_or_404(queryset, pk=pk)
 
 
-def institution_list() -> QuerySet[Institution]:
+def institution_list(*, kind: str = "") -> QuerySet[Institution]:
     # Institutions are not private: every signed-in user sees the list; their people are filtered apart.
-    return (
-        Institution.objects.select_related("parent")
-        .annotate(department_count=Count("departments", distinct=True))
-        .order_by("code")
+    institutions = Institution.objects.select_related("parent").annotate(
+        department_count=Count("departments", distinct=True)
     )
+    return (institutions.filter(kind=kind) if kind else institutions).order_by("code")
 
 
 def get_institution(pk: int) -> Institution:

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
@@ -18,7 +19,7 @@ from medtalent.core.forms import add_service_error
 from medtalent.core.permissions import require
 from medtalent.core.selectors import notification_list_for_user
 
-from . import selectors, services
+from . import exports, selectors, services
 from .access import get_person_for_user, person_edit_is_contacts_only, scope_for
 from .forms import ApiTokenForm, MentorshipForm, PersonForm, StyledPasswordChangeForm
 from .models import ApiToken, Institution, Mentorship, Role, TraineeLevel
@@ -119,6 +120,11 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def directory_export(request: HttpRequest, file_format: str) -> HttpResponseBase:
+    return exports.people_export(user=request.user, filters=_filters_from(request), file_format=file_format)
+
+
+@login_required
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     person = selectors.person_detail_for_user(request.user, person_id)
     return render(
@@ -180,6 +186,17 @@ def mentorship_add(request: HttpRequest, person_id: int) -> HttpResponse:
 @login_required
 def institution_list_view(request: HttpRequest) -> HttpResponse:
     return render(request, "people/institution_list.html", {"institutions": selectors.institution_list()})
+
+
+@login_required
+def institutions_export_view(request: HttpRequest, file_format: str) -> HttpResponseBase:
+    return exports.institutions_export(file_format=file_format)
+
+
+@login_required
+def departments_export_view(request: HttpRequest, institution_id: str, file_format: str) -> HttpResponseBase:
+    institution = selectors.get_institution(int(institution_id))
+    return exports.departments_export(file_format=file_format, institution_id=institution.pk)
 
 
 @login_required
