@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import openpyxl
 import pytest
 from axes.models import AccessAttempt
 from playwright.sync_api import Page, expect
@@ -263,3 +264,25 @@ def test_officer_edits_a_trainees_phone(new_page, live_server, world, personas) 
     shot(page, "officer-desktop-person-edited-en")
     trainee.refresh_from_db()
     assert trainee.phone == "13912345678"
+
+
+def test_officer_downloads_the_filtered_directory(new_page, live_server, world, personas, tmp_path) -> None:
+    """Search, then download: the spreadsheet holds the rows on screen, with the officer's full IDs."""
+    page = new_page("desktop", "zh-CN")
+    login(page, live_server, "officer")
+    page.goto(f"{live_server.url}/people/")
+    page.locator("#id_q").fill("Trainee")
+    expect(page.locator("#directory-results tr[data-person-id]")).to_have_count(2)
+    with page.expect_download() as download_info:
+        page.locator('#directory-results a[data-export="xlsx"]').click()
+    download = download_info.value
+    assert re.fullmatch(r"people-\d{8}\.xlsx", download.suggested_filename)
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    sheet = openpyxl.load_workbook(saved).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:2] == ("中文姓名", "拼音姓名")
+    by_name = {row[1]: row for row in rows[1:]}
+    assert sorted(by_name) == ["Other Trainee", "Trainee"]
+    assert by_name["Trainee"][4] == world.trainee_person.national_id
+    shot(page, "officer-desktop-directory-search-zh-hans")

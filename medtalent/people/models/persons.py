@@ -21,8 +21,8 @@ class Gender(models.TextChoices):
 class Person(VersionedModel):
     """Anybody the programmes deal with: trainee at any level, faculty, mentor, officer."""
 
-    name_zh = models.CharField(_("name (Chinese)"), max_length=60, blank=True)
-    name_latin = models.CharField(_("name (Latin script)"), max_length=120, blank=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=60, blank=True)
+    name_latin = models.CharField(_("name in Latin script (pinyin)"), max_length=120, blank=True)
     gender = models.CharField(_("gender"), max_length=12, choices=Gender.choices, default=Gender.UNSPECIFIED)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     # Stored whole for the offices that must report it; shown masked to everybody else.
