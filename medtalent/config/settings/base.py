@@ -203,3 +203,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"medtalent": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
+
+# Spreadsheet imports: larger files are refused with a message (bytes; MEDTALENT_IMPORT_MAX_MB).
+MEDTALENT_IMPORT_MAX_BYTES = int(float(os.environ.get("MEDTALENT_IMPORT_MAX_MB", "50")) * 1_000_000)
