@@ -1,5 +1,6 @@
 """Input types every app's API shares, so that no malformed number or string reaches the database."""
 
+import re
 from typing import Annotated, Any
 
 from django.utils.translation import gettext as _
@@ -11,19 +12,22 @@ from pydantic import ConfigDict, field_validator
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Year = Annotated[int, Field(ge=1900, le=2100)]
-SearchText = Annotated[str, Field(max_length=100, pattern=r"^[^\x00]*$")]
+# C0 controls and DEL, except tab, line feed and carriage return, which notes may hold.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+SearchText = Annotated[str, Field(max_length=100, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
 
 
 class StrictSchema(Schema):
-    """Request bodies: unknown fields are refused, and no text may carry NUL (PostgreSQL cannot store it)."""
+    """Request bodies: unknown fields are refused, and no text may carry control characters (NUL, which
+    PostgreSQL cannot store, and the others, which no spreadsheet can hold)."""
 
     model_config = ConfigDict(extra="forbid")
 
     @field_validator("*", mode="after")
     @classmethod
-    def _no_nul_characters(cls, value: Any) -> Any:
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError(_("Text may not contain NUL characters."))
+    def _no_control_characters(cls, value: Any) -> Any:
+        if isinstance(value, str) and _CONTROL_CHARACTERS.search(value):
+            raise ValueError(_("Text may not contain control characters."))
         return value
 
 

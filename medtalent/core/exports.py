@@ -12,12 +12,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from .errors import ApplicationError
@@ -48,12 +50,22 @@ def neutralise(value: Any) -> Any:
 def _plain(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, str):
+        # Control characters cannot be stored in a worksheet (and mean nothing in a list); dropping
+        # them first also stops "\x1b=cmd" from turning into a formula once the escape is gone.
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
     if isinstance(value, datetime.datetime):
         return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
     return value
 
 
-def _csv_lines(rows: Iterable[Any], columns: list[ExportColumn]) -> Iterator[str]:
+def _csv_lines(rows: Iterable[Any], columns: list[ExportColumn], language: str) -> Iterator[str]:
+    # The body is written after the view has returned: keep the downloader's language for it.
+    with translation.override(language):
+        yield from _csv_lines_in_active_language(rows, columns)
+
+
+def _csv_lines_in_active_language(rows: Iterable[Any], columns: list[ExportColumn]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -105,7 +117,10 @@ def export_response(
     filename = f"{name}-{timezone.localdate():%Y%m%d}.{file_format}"
     response: HttpResponseBase
     if file_format == "csv":
-        response = StreamingHttpResponse(_csv_lines(rows, columns), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            _csv_lines(rows, columns, translation.get_language() or settings.LANGUAGE_CODE),
+            content_type="text/csv; charset=utf-8",
+        )
     else:
         response = HttpResponse(_xlsx_bytes(rows, columns, name), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -133,10 +133,12 @@ def _xlsx_rows(file: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
         raise ApplicationError(
             _("This .xlsx file cannot be opened: save it again from Excel as .xlsx.")
         ) from None
-    sheet = workbook.worksheets[0]
-    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-        yield number, list(row)
-    workbook.close()
+    try:
+        sheet = workbook.worksheets[0]
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, list(row)
+    finally:  # also when the reader stops early
+        workbook.close()
 
 
 def _detect_encoding(sample: bytes) -> str:
@@ -159,19 +161,35 @@ def _detect_delimiter(text: str) -> str:
         return ","
 
 
+def _text_lines(file: IO[bytes], encoding: str) -> Iterator[str]:
+    """The file's text line by line, decoded as it is read.
+
+    Decoding one physical line at a time means an undecodable byte is found in the row that holds
+    it, not in the row where a larger buffer happened to start.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)()
+    pending = ""
+    for raw in file:  # binary lines, split at b"\n"
+        pending += decoder.decode(raw)
+        lines = pending.splitlines(keepends=True)
+        # The last piece waits unless it ends in "\n": it may be half a line (UTF-16 splits b"\n\x00"
+        # across two reads) or a "\r" whose "\n" comes next.
+        pending = lines.pop() if lines and not lines[-1].endswith("\n") else ""
+        yield from lines
+    pending += decoder.decode(b"", final=True)
+    yield from pending.splitlines(keepends=True)
+
+
 def _csv_rows(file: IO[bytes], encoding: str, delimiter: str) -> Iterator[tuple[int, list[Any]]]:
-    stream = io.TextIOWrapper(file, encoding=encoding, newline="")
     number = 0
     try:
-        for number, row in enumerate(csv.reader(stream, delimiter=delimiter), start=1):
+        for number, row in enumerate(csv.reader(_text_lines(file, encoding), delimiter=delimiter), start=1):
             yield number, list(row)
     except UnicodeDecodeError:
         raise ApplicationError(
             _("Row %(row)d is not readable text in %(encoding)s: save the file as “CSV UTF-8” and try again.")
             % {"row": number + 1, "encoding": encoding}
         ) from None
-    finally:
-        stream.detach()
 
 
 def open_table(file: IO[bytes], *, filename: str, columns: Iterable[SourceColumn]) -> Table:

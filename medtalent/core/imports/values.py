@@ -55,8 +55,10 @@ _DATE_PATTERNS = [
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 ]
-# Excel's day 0 is 1899-12-30 (it counts the non-existent 1900-02-29).
+# Excel counts 1900-01-01 as day 1 and, keeping a Lotus bug, a 1900-02-29 that never was as day 60;
+# from day 61 on, day 0 is therefore 1899-12-30.
 _EXCEL_EPOCH = datetime.date(1899, 12, 30)
+_EXCEL_LEAP_BUG_DAY = 60
 
 
 def parse_date(value: Any) -> datetime.date | None:
@@ -68,8 +70,9 @@ def parse_date(value: Any) -> datetime.date | None:
     if isinstance(value, datetime.date):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        if 1 <= value < 2958466:  # up to 9999-12-31
-            return _EXCEL_EPOCH + datetime.timedelta(days=int(value))
+        if 1 <= value < 2958466 and int(value) != _EXCEL_LEAP_BUG_DAY:  # up to 9999-12-31
+            days = int(value) + (1 if value < _EXCEL_LEAP_BUG_DAY else 0)
+            return _EXCEL_EPOCH + datetime.timedelta(days=days)
         raise CellError(_("This number is not a date."))
     text = clean_text(value)
     if not text:
