@@ -64,9 +64,16 @@ def _check_department(institution: Institution, department: Department | None) -
 def _normalise_person(person: Person) -> None:
     if person.national_id is not None:
         person.national_id = normalise_national_id(person.national_id) or None
-    if person.national_id and person.birth_date is None:
+    if person.national_id:
         person.full_clean(exclude=[f for f in PERSON_FIELDS if f != "national_id"], validate_unique=False)
-        person.birth_date = birth_date_from_national_id(person.national_id)
+        born = birth_date_from_national_id(person.national_id)
+        if person.birth_date is None:
+            person.birth_date = born
+        elif person.birth_date != born:
+            raise ApplicationError(
+                _("The birth date differs from the one in the ID number (%(date)s).") % {"date": born},
+                field="birth_date",
+            )
     _check_department(person.institution, person.department)
 
 

@@ -1027,15 +1027,25 @@ def test_audit_trail_never_stores_a_full_national_id(matrix: Matrix) -> None:
     client = session_client(matrix.personas["officer"])
     audit_count = AuditEvent.objects.count()
 
+    # The ID carries the birth date, so a new ID comes with its birth date.
     response = send_json(
-        client, "patch", f"/api/v1/people/{person.pk}", {"version": 1, "national_id": new_id}
+        client,
+        "patch",
+        f"/api/v1/people/{person.pk}",
+        {"version": 1, "national_id": new_id, "birth_date": "1949-12-31"},
     )
 
     assert response.status_code == 200
     assert response.json()["national_id"] == new_id
     events = new_audit_events(audit_count)
     assert [(event.action, event.changes) for event in events] == [
-        ("person.update", {"national_id": [mask_national_id(old_id), new_id[:3] + "*" * 11 + new_id[-4:]]})
+        (
+            "person.update",
+            {
+                "birth_date": [person.birth_date.isoformat(), "1949-12-31"],
+                "national_id": [mask_national_id(old_id), new_id[:3] + "*" * 11 + new_id[-4:]],
+            },
+        )
     ]
     assert new_id not in json.dumps(events[0].changes)
 

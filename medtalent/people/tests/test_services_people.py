@@ -94,15 +94,20 @@ def test_person_create_stores_whole_id_and_audits_it_masked(world: Any, officer:
     assert ID_1990 not in str(event.changes)
 
 
-def test_person_create_keeps_a_given_birth_date(world: Any, officer: Any) -> None:
-    person = services.person_create(
-        actor=officer,
-        name_latin="Li Na",
-        national_id=ID_1990,
-        birth_date=datetime.date(1990, 5, 18),
-        institution=world.hospital,
+def test_person_create_refuses_a_birth_date_that_contradicts_the_id(world: Any, officer: Any) -> None:
+    with pytest.raises(ApplicationError) as refused:
+        services.person_create(
+            actor=officer,
+            name_latin="Li Na",
+            national_id=ID_1990,
+            birth_date=datetime.date(1990, 5, 18),
+            institution=world.hospital,
+        )
+    assert (str(refused.value.message), refused.value.field) == (
+        "The birth date differs from the one in the ID number (1990-05-17).",
+        "birth_date",
     )
-    assert person.birth_date == datetime.date(1990, 5, 18)
+    assert not Person.objects.filter(name_latin="Li Na").exists()
 
 
 def test_person_create_without_id_stores_null(world: Any, officer: Any) -> None:
@@ -169,12 +174,20 @@ def test_person_update_writes_exact_diff_and_bumps_version(world: Any, officer: 
 def test_person_update_masks_id_in_the_diff(world: Any, officer: Any) -> None:
     person = world.trainee_person
     old_id = person.national_id
-    services.person_update(actor=officer, person=person, expected_version=1, national_id=ID_1990)
+    old_birth = person.birth_date.isoformat()
+    services.person_update(
+        actor=officer,
+        person=person,
+        expected_version=1,
+        national_id=ID_1990,
+        birth_date=datetime.date(1990, 5, 17),
+    )
     person.refresh_from_db()
     assert person.national_id == ID_1990
     [event] = _events("person.update")
     assert event.changes == {
-        "national_id": [old_id[:3] + "*" * 11 + old_id[-4:], ID_1990[:3] + "*" * 11 + ID_1990[-4:]]
+        "birth_date": [old_birth, "1990-05-17"],
+        "national_id": [old_id[:3] + "*" * 11 + old_id[-4:], ID_1990[:3] + "*" * 11 + ID_1990[-4:]],
     }
 
 
