@@ -18,11 +18,15 @@ class PersonForm(StyledFormMixin, forms.ModelForm):
         fields = list(PERSON_FIELDS)
         widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
-    def __init__(self, *args, contacts_only: bool = False, **kwargs):
+    def __init__(self, *args, contacts_only: bool = False, institutions=None, **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["department"]).queryset = Department.objects.select_related(
             "institution"
         )
+        if institutions is not None:
+            # A new person: no version yet, and only institutions the user manages to choose from.
+            del self.fields["version"]
+            cast(forms.ModelChoiceField, self.fields["institution"]).queryset = institutions
         if contacts_only:
             for name in list(self.fields):
                 if name not in (*PERSON_CONTACT_FIELDS, "version"):

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
@@ -108,7 +108,9 @@ def directory(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.person_list_for_user(request.user, filters), 25).get_page(
         request.GET.get("page")
     )
+    scope = scope_for(request.user)
     context = {
+        "can_add_person": scope.is_admin or bool(scope.officer_institution_ids),
         "page": page,
         "filters": filters,
         "levels": TraineeLevel.choices,
@@ -138,6 +140,51 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     )
 
 
+def _managed_institutions(user: Any) -> Any:
+    scope = scope_for(user)
+    institutions = Institution.objects.order_by("code")
+    return institutions if scope.is_admin else institutions.filter(pk__in=scope.officer_institution_ids)
+
+
+@login_required
+def person_new(request: HttpRequest) -> HttpResponse:
+    institutions = _managed_institutions(request.user)
+    if not institutions.exists():
+        raise PermissionDenied
+    form = PersonForm(request.POST or None, institutions=institutions)
+    if request.method == "POST" and form.is_valid():
+        require(request.user, "people.add_person", form.cleaned_data["institution"])
+        try:
+            person = services.person_create(actor=request.user, **form.cleaned_data)
+        except (ApplicationError, ValidationError) as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("person_detail", person_id=person.pk)
+    return render(request, "people/person_form.html", {"form": form, "title": _("Add a person")})
+
+
+@login_required
+@require_POST
+def mentorship_end_view(request: HttpRequest, mentorship_id: int) -> HttpResponse:
+    mentorship = selectors.get_mentorship_for_user(request.user, mentorship_id)
+    require(request.user, "people.change_mentorship", mentorship)
+    version = request.POST.get("version", "")
+    try:
+        services.mentorship_end(
+            actor=request.user,
+            mentorship=mentorship,
+            expected_version=int(version) if version.isdigit() else 0,
+        )
+    except (ApplicationError, ValidationError) as error:
+        messages.error(
+            request, error.message if isinstance(error, ApplicationError) else " ".join(error.messages)
+        )
+    else:
+        messages.success(request, _("Mentorship ended today."))
+    return redirect("person_detail", person_id=mentorship.mentee_id)
+
+
 @login_required
 def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     person = get_person_for_user(request.user, person_id)
@@ -162,7 +209,8 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
                 return redirect("person_detail", person_id=person_id)
     else:
         form = PersonForm(instance=person, initial={"version": person.version}, contacts_only=contacts_only)
-    return render(request, "people/person_form.html", {"person": person, "form": form})
+    title = _("Edit %(name)s") % {"name": person.display_name}
+    return render(request, "people/person_form.html", {"person": person, "form": form, "title": title})
 
 
 @login_required

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from medtalent.core.models import AuditEvent
 from medtalent.people import services
@@ -512,3 +513,53 @@ def test_saved_language_follows_the_user_to_a_new_browser(personas: dict[str, An
     assert '<html lang="en">' in browser.get("/").content.decode()
     browser.cookies["django_language"] = "zh-hans"  # a switch made in this browser wins at once
     assert '<html lang="zh-hans">' in browser.get("/").content.decode()
+
+
+def test_officer_adds_a_person_at_an_institution_they_manage(
+    client: Client, personas: dict[str, Any], world: Any
+) -> None:
+    officer = _as(client, personas["officer"])
+    directory = officer.get("/people/").content.decode()
+    assert 'href="/people/new/"' in directory
+    form = officer.get("/people/new/").content.decode()
+    assert "Other Hospital" not in form  # only institutions the officer manages are offered
+    response = officer.post(
+        "/people/new/",
+        {
+            "name_zh": "新同学",
+            "name_latin": "Xin Tongxue",
+            "gender": "female",
+            "institution": world.hospital.pk,
+        },
+    )
+    created = Person.objects.get(name_latin="Xin Tongxue")
+    assert response["Location"] == f"/people/{created.pk}/"
+    assert AuditEvent.objects.filter(action="person.create", target_id=str(created.pk)).count() == 1
+    refused = officer.post(
+        "/people/new/", {"name_latin": "Elsewhere", "gender": "female", "institution": world.other.pk}
+    )
+    assert refused.status_code == 200  # the form says the choice is not valid; nothing is created
+    assert not Person.objects.filter(name_latin="Elsewhere").exists()
+
+
+def test_people_outside_the_offices_cannot_add_people(client: Client, personas: dict[str, Any]) -> None:
+    for name in ("mentor", "trainee", "leader", "head"):
+        assert _as(Client(), personas[name]).get("/people/new/").status_code == 403
+        assert 'href="/people/new/"' not in _as(Client(), personas[name]).get("/people/").content.decode()
+
+
+def test_officer_ends_a_mentorship_from_the_person_page(
+    client: Client, personas: dict[str, Any], world: Any
+) -> None:
+    officer = _as(client, personas["officer"])
+    page = officer.get(f"/people/{world.trainee_person.pk}/").content.decode()
+    assert f'data-end-mentorship="{world.mentorship.pk}"' in page
+    response = officer.post(f"/mentorships/{world.mentorship.pk}/end/", {"version": 1})
+    assert response["Location"] == f"/people/{world.trainee_person.pk}/"
+    world.mentorship.refresh_from_db()
+    assert (world.mentorship.end_date, world.mentorship.version) == (timezone.localdate(), 2)
+    stale = officer.post(f"/mentorships/{world.mentorship.pk}/end/", {"version": 1}, follow=True)
+    assert "Someone else changed this record" in stale.content.decode()
+    assert (
+        _as(Client(), personas["trainee"]).post(f"/mentorships/{world.mentorship.pk}/end/").status_code == 403
+    )
