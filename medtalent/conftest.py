@@ -47,6 +47,18 @@ class World:
     mentorship: Mentorship
 
 
+@pytest.fixture(autouse=True)
+def _uploads_in_a_temporary_folder(settings: Any, tmp_path_factory: Any) -> None:
+    """Uploaded files (imports) go to a folder of the test's own, never to ./var."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path_factory.mktemp("media")},
+        },
+    }
+
+
 @pytest.fixture
 def world(db: Any) -> World:
     uni = InstitutionFactory(code="uni", name_zh="医科大学", name_en="Medical University", kind="university")

@@ -10,7 +10,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks.base import Task
@@ -24,17 +25,43 @@ class JobCancelled(Exception):
     pass
 
 
+def _live_key(job_id: Any) -> str:
+    return f"medtalent:job:{job_id}:live"
+
+
+def _cancel_key(job_id: Any) -> str:
+    return f"medtalent:job:{job_id}:cancel"
+
+
 class JobReporter:
+    """Progress of a running job, for the page that polls it.
+
+    Progress goes to the cache as well as to the job's row: a job that works inside one long
+    transaction (an import's commit) cannot make its row's progress visible before it commits.
+    """
+
     def __init__(self, job_id: str) -> None:
         self.job_id = job_id
 
     def progress(self, percent: float, message: str = "") -> None:
         """Record progress; raises ``JobCancelled`` once somebody asked the job to stop."""
-        Job.objects.filter(pk=self.job_id).update(
-            percent=max(0, min(100, int(percent))), message=str(message)[:300]
-        )
-        if Job.objects.filter(pk=self.job_id, cancel_requested=True).exists():
+        state = {"percent": max(0, min(100, int(percent))), "message": str(message)[:300]}
+        cache.set(_live_key(self.job_id), state, timeout=24 * 3600)
+        cancelled = bool(cache.get(_cancel_key(self.job_id)))
+        if not connection.in_atomic_block:
+            Job.objects.filter(pk=self.job_id).update(**state)
+            cancelled = cancelled or Job.objects.filter(pk=self.job_id, cancel_requested=True).exists()
+        if cancelled:
             raise JobCancelled
+
+
+def job_with_live_progress(job: Job) -> Job:
+    """The job with the progress its worker last reported, even from inside a transaction."""
+    if not job.is_finished:
+        state = cache.get(_live_key(job.pk))
+        if state:
+            job.percent, job.message = state["percent"], state["message"]
+    return job
 
 
 def job_start(*, task: Task, kind: str, label: str, owner: Any, **task_kwargs: Any) -> Job:
@@ -53,6 +80,7 @@ def job_cancel(*, job: Job) -> None:
     Job.objects.filter(pk=job.pk, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).update(
         cancel_requested=True
     )
+    cache.set(_cancel_key(job.pk), True, timeout=24 * 3600)
 
 
 @contextmanager

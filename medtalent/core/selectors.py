@@ -4,7 +4,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import AuditEvent, Job, Notification
+from .models import AuditEvent, ImportBatch, ImportRowNote, Job, Notification
 
 
 def notification_list_for_user(user: Any, *, unread_only: bool = False) -> QuerySet[Notification]:
@@ -45,3 +45,19 @@ def audit_event_list(
     if until:
         events = events.filter(created_at__date__lte=until)
     return events
+
+
+def import_batch_list_for_user(user: Any) -> QuerySet[ImportBatch]:
+    """An import is its uploader's; administrators see all of them."""
+    batches = ImportBatch.objects.select_related("created_by", "job").exclude(
+        status=ImportBatch.Status.DISCARDED
+    )
+    return batches if user.has_perm("core.view_auditevent") else batches.filter(created_by=user)
+
+
+def get_import_batch_for_user(user: Any, pk: int) -> ImportBatch:
+    return get_object_or_404(import_batch_list_for_user(user), pk=pk)
+
+
+def import_notes(batch: ImportBatch, kind: str, *, limit: int) -> list[ImportRowNote]:
+    return list(batch.notes.filter(kind=kind)[:limit])

@@ -17,7 +17,7 @@ from . import selectors
 from .api_types import MAX_ID
 from .audit import AUDIT_COLUMNS
 from .exports import export_response
-from .jobs import job_cancel, job_start
+from .jobs import job_cancel, job_start, job_with_live_progress
 from .notifications import notification_mark_read
 from .permissions import require
 from .tasks import notification_digest_task
@@ -55,7 +55,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def job_progress(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
-    job = selectors.get_job_for_user(request.user, job_id)
+    job = job_with_live_progress(selectors.get_job_for_user(request.user, job_id))
     return render(request, "core/_job_progress.html", {"job": job})
 
 

@@ -342,6 +342,7 @@ class PersonQuery(Schema):
     level: TraineeLevel | None = None
     cohort: Year | None = None
     kind: Literal["trainee", "faculty", ""] = ""
+    import_batch_id: Id | None = None
 
     def filters(self) -> selectors.PersonFilters:
         return selectors.PersonFilters(
@@ -351,6 +352,7 @@ class PersonQuery(Schema):
             level=self.level or "",
             cohort=self.cohort,
             kind=self.kind,
+            import_batch_id=self.import_batch_id,
         )
 
 

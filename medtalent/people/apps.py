@@ -12,6 +12,7 @@ class PeopleConfig(AppConfig):
 
         from medtalent.core.navigation import NavItem, register_nav_item
 
+        from . import imports  # noqa: F401  registers the people import
         from .access import scope_for
 
         def signed_in(user: object) -> bool:

@@ -19,6 +19,7 @@ class PersonFilters:
     level: str = ""
     cohort: int | None = None
     kind: str = ""  # "trainee", "faculty" or "" for both
+    import_batch_id: int | None = None  # people an import last wrote
 
 
 def _active_profiles() -> Prefetch:
@@ -58,6 +59,8 @@ def person_list_for_user(user: Any, filters: PersonFilters | None = None) -> Que
                 ).values("person_id")
             )
         )
+    if filters.import_batch_id:
+        people = people.filter(import_batch_id=filters.import_batch_id)
     if filters.kind == "faculty":
         people = people.filter(faculty_profile__isnull=False)
     if filters.kind == "trainee" or filters.level or filters.cohort:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from medtalent.core.audit import audit_diff, audit_record, audit_snapshot
 from medtalent.core.errors import ApplicationError
+from medtalent.core.imports.tracking import mark_edited_by_hand
 from medtalent.core.notifications import notification_send
 from medtalent.core.versioning import save_versioned
 
@@ -105,8 +106,11 @@ def person_update(
     _apply(person, changes, PERSON_CONTACT_FIELDS if contacts_only else PERSON_FIELDS)
     _normalise_person(person)
     person.full_clean()
-    save_versioned(person, expected_version=expected_version, fields=PERSON_FIELDS)
     diff = audit_diff(before, audit_snapshot(person, PERSON_FIELDS))
+    mark_edited_by_hand(person, diff)
+    save_versioned(
+        person, expected_version=expected_version, fields=(*PERSON_FIELDS, "manually_edited_fields")
+    )
     if diff:
         audit_record(actor=actor, action="person.update", target=person, changes=diff)
     return person
@@ -186,8 +190,9 @@ def trainee_profile_update(*, actor: Any, profile: TraineeProfile, **changes: An
     _apply(profile, changes, TRAINEE_FIELDS)
     _check_department(profile.institution, profile.department)
     profile.full_clean()
-    profile.save()
     diff = audit_diff(before, audit_snapshot(profile, TRAINEE_FIELDS))
+    mark_edited_by_hand(profile, diff)
+    profile.save()
     if diff:
         audit_record(actor=actor, action="trainee_profile.update", target=profile, changes=diff)
     return profile
@@ -208,8 +213,10 @@ def faculty_profile_set(*, actor: Any, person: Person, **fields: Any) -> Faculty
     before = {} if created else audit_snapshot(profile, FACULTY_FIELDS)
     _apply(profile, fields, FACULTY_FIELDS)
     profile.full_clean()
-    profile.save()
     diff = audit_diff(before, audit_snapshot(profile, FACULTY_FIELDS))
+    if not created:
+        mark_edited_by_hand(profile, diff)
+    profile.save()
     if diff:
         audit_record(actor=actor, action="faculty_profile.set", target=profile, changes=diff)
     return profile
@@ -293,8 +300,11 @@ def mentorship_update(
     mentorship.full_clean()
     Person.objects.select_for_update().filter(pk=mentorship.mentee_id).first()
     _check_mentorship(mentorship)
-    save_versioned(mentorship, expected_version=expected_version, fields=MENTORSHIP_FIELDS)
     diff = audit_diff(before, audit_snapshot(mentorship, MENTORSHIP_FIELDS))
+    mark_edited_by_hand(mentorship, diff)
+    save_versioned(
+        mentorship, expected_version=expected_version, fields=(*MENTORSHIP_FIELDS, "manually_edited_fields")
+    )
     if diff:
         audit_record(actor=actor, action="mentorship.update", target=mentorship, changes=diff)
     return mentorship

@@ -99,6 +99,7 @@ def _filters_from(request: HttpRequest) -> selectors.PersonFilters:
         level=level if level in TraineeLevel.values else "",
         cohort=number("cohort"),
         kind=kind if kind in ("trainee", "faculty") else "",
+        import_batch_id=number("import_batch"),
     )
 
 
@@ -111,6 +112,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     context = {
         "can_add_person": scope.is_admin or bool(scope.officer_institution_ids),
+        "can_import": scope.is_admin or bool(scope.officer_institution_ids),
         "page": page,
         "filters": filters,
         "levels": TraineeLevel.choices,

@@ -175,6 +175,14 @@ STORAGES = {
 # collectstatic step is needed for the demo.
 WHITENOISE_USE_FINDERS = True
 
+# Shared by the web server and the workers on one machine: a job's live progress travels through it.
+# Several machines need a shared cache instead (see docs/deployment.md).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": DATA_DIR / "cache",
+    }
+}
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 EMAIL_HOST = os.environ.get("MEDTALENT_EMAIL_HOST", "")

@@ -11,3 +11,4 @@ DEBUG = False
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The test database is SQLite in memory; live-server tests share it across threads.
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

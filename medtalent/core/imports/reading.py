@@ -11,11 +11,13 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.conf import settings
+from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
@@ -38,6 +40,7 @@ class SourceColumn:
 class TableRow:
     number: int
     cells: dict[str, Any]
+    raw: list[Any] = field(default_factory=list)  # the whole row, unknown columns included
 
 
 @dataclass
@@ -49,6 +52,8 @@ class Table:
     columns: dict[str, int]  # column key -> position in the row
     unknown_columns: list[str] = field(default_factory=list)
     rows: Iterator[TableRow] = field(default_factory=lambda: iter(()))
+    header: list[Any] = field(default_factory=list)  # the header row's cells as written
+    fraction_read: Callable[[], float] = lambda: 0.0  # how far through the file the rows are, 0 to 1
 
 
 def header_key(text: Any) -> str:
@@ -58,16 +63,22 @@ def header_key(text: Any) -> str:
 
 
 def _header_lookup(columns: Iterable[SourceColumn]) -> dict[str, str]:
+    """Header spellings to column keys. Translated headers count in every language, whoever uploads."""
     lookup: dict[str, str] = {}
     for column in columns:
         for header in (column.key, *column.headers):
-            lookup[header_key(header)] = column.key
+            if isinstance(header, Promise):
+                for language, _name in settings.LANGUAGES:
+                    with translation.override(language):
+                        lookup[header_key(header)] = column.key
+            else:
+                lookup[header_key(header)] = column.key
     return lookup
 
 
 def _locate_header(
     rows: Iterator[tuple[int, list[Any]]], lookup: dict[str, str]
-) -> tuple[int, dict[str, int], list[str]]:
+) -> tuple[int, dict[str, int], list[str], list[Any]]:
     needed = min(2, len(set(lookup.values())))
     for _attempt in range(HEADER_SEARCH_ROWS):
         try:
@@ -91,7 +102,7 @@ def _locate_header(
                     % {"first": str(cells[columns[key]]).strip(), "second": label}
                 )
             columns[key] = position
-        return number, columns, unknown
+        return number, columns, unknown, cells
     raise ApplicationError(
         _("No header row found in the first %(count)d rows: the columns need names such as 姓名 or 身份证号.")
         % {"count": HEADER_SEARCH_ROWS}
@@ -106,10 +117,10 @@ def _data_rows(rows: Iterator[tuple[int, list[Any]]], columns: dict[str, int]) -
         # Blank rows (Excel keeps formatted empty rows at the end) are not data.
         if all(value is None or str(value).strip() == "" for value in values.values()):
             continue
-        yield TableRow(number=number, cells=values)
+        yield TableRow(number=number, cells=values, raw=cells)
 
 
-def _check_size(file: IO[bytes]) -> None:
+def _check_size(file: IO[bytes]) -> int:
     file.seek(0, io.SEEK_END)
     size = file.tell()
     file.seek(0)
@@ -124,9 +135,10 @@ def _check_size(file: IO[bytes]) -> None:
         )
     if size == 0:
         raise ApplicationError(_("The file is empty."))
+    return size
 
 
-def _xlsx_rows(file: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
+def _xlsx_rows(file: IO[bytes], position: dict[str, int]) -> Iterator[tuple[int, list[Any]]]:
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError):
@@ -135,7 +147,9 @@ def _xlsx_rows(file: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
         ) from None
     try:
         sheet = workbook.worksheets[0]
+        position["last"] = sheet.max_row or 0  # from the sheet's dimension, when Excel wrote one
         for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            position["row"] = number
             yield number, list(row)
     finally:  # also when the reader stops early
         workbook.close()
@@ -194,7 +208,7 @@ def _csv_rows(file: IO[bytes], encoding: str, delimiter: str) -> Iterator[tuple[
 
 def open_table(file: IO[bytes], *, filename: str, columns: Iterable[SourceColumn]) -> Table:
     """The file's rows under the import's column keys. Raises ``ApplicationError`` for unreadable files."""
-    _check_size(file)
+    size = _check_size(file)
     lookup = _header_lookup(columns)
     name = filename.lower()
     head = file.read(8)
@@ -202,9 +216,14 @@ def open_table(file: IO[bytes], *, filename: str, columns: Iterable[SourceColumn
     if name.endswith(".xls") or head.startswith(b"\xd0\xcf\x11\xe0"):
         raise ApplicationError(_("Old .xls files cannot be read: save the file as .xlsx or .csv."))
     if head.startswith(b"PK"):
-        rows = _xlsx_rows(file)
-        header_row, found, unknown = _locate_header(rows, lookup)
-        return Table("xlsx", "", "", header_row, found, unknown, _data_rows(rows, found))
+        position = {"row": 0, "last": 0}
+        rows = _xlsx_rows(file, position)
+        header_row, found, unknown, header = _locate_header(rows, lookup)
+        table = Table("xlsx", "", "", header_row, found, unknown, _data_rows(rows, found), header)
+        table.fraction_read = lambda: (
+            min(1.0, position["row"] / position["last"]) if position["last"] else 0.0
+        )
+        return table
     if not name.endswith((".csv", ".txt", ".tsv")):
         raise ApplicationError(_("Import an .xlsx or a .csv file."))
     sample = file.read(_SAMPLE_BYTES)
@@ -213,5 +232,7 @@ def open_table(file: IO[bytes], *, filename: str, columns: Iterable[SourceColumn
     text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(sample, final=False)
     delimiter = _detect_delimiter("\n".join(text.splitlines()[:20]))
     rows = _csv_rows(file, encoding, delimiter)
-    header_row, found, unknown = _locate_header(rows, lookup)
-    return Table("csv", encoding, delimiter, header_row, found, unknown, _data_rows(rows, found))
+    header_row, found, unknown, header = _locate_header(rows, lookup)
+    table = Table("csv", encoding, delimiter, header_row, found, unknown, _data_rows(rows, found), header)
+    table.fraction_read = lambda: min(1.0, file.tell() / size)
+    return table

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from medtalent.core.models import TimeStampedModel, VersionedModel
+from medtalent.core.models import ImportedModel, TimeStampedModel, VersionedModel
 
 from ..national_id import mask_national_id, validate_national_id
 from .organisations import Department, Institution
@@ -18,7 +18,7 @@ class Gender(models.TextChoices):
     UNSPECIFIED = "unspecified", _("Not stated")
 
 
-class Person(VersionedModel):
+class Person(VersionedModel, ImportedModel):
     """Anybody the programmes deal with: trainee at any level, faculty, mentor, officer."""
 
     name_zh = models.CharField(_("Chinese name"), max_length=60, blank=True)
@@ -99,7 +99,7 @@ class TraineeStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-class TraineeProfile(TimeStampedModel):
+class TraineeProfile(TimeStampedModel, ImportedModel):
     """One stage of a person's training. A person moves through levels over the years, so has several."""
 
     Status = TraineeStatus
@@ -145,7 +145,7 @@ class TraineeProfile(TimeStampedModel):
         return f"{self.person} · {self.get_level_display()} {self.cohort}"
 
 
-class FacultyProfile(TimeStampedModel):
+class FacultyProfile(TimeStampedModel, ImportedModel):
     class ClinicalTitle(models.TextChoices):
         NONE = "", _("None")
         RESIDENT_PHYSICIAN = "resident_physician", _("Resident physician")
@@ -211,7 +211,7 @@ class MentorshipKind(models.TextChoices):
     PEER_SENIOR = "peer_senior", _("Peer senior")
 
 
-class Mentorship(VersionedModel):
+class Mentorship(VersionedModel, ImportedModel):
     Kind = MentorshipKind
 
     mentor = models.ForeignKey(
