@@ -66,7 +66,9 @@ def job_with_live_progress(job: Job) -> Job:
 
 def job_start(*, task: Task, kind: str, label: str, owner: Any, **task_kwargs: Any) -> Job:
     """Create the job record and enqueue its task once the surrounding transaction commits."""
-    job = Job.objects.create(kind=kind, label=str(label)[:200], owner=owner)
+    job = Job.objects.create(
+        kind=kind, label=str(label)[:200], owner=owner, language=translation.get_language() or ""
+    )
 
     def enqueue() -> None:
         result = task.enqueue(job_id=str(job.pk), **task_kwargs)
@@ -87,13 +89,13 @@ def job_cancel(*, job: Job) -> None:
 def job_running(job_id: str) -> Iterator[JobReporter]:
     """Run a job's body: mark it running, then succeeded, cancelled or failed.
 
-    The body runs in the language of the person who started the job, so its progress messages
-    read in their language, whichever worker runs it.
+    The body runs in the language the person who started the job was reading (else the one saved
+    on their account), so its messages read in their language, whichever worker runs it.
     """
     Job.objects.filter(pk=job_id).update(status=Job.Status.RUNNING)
-    owner_language = Job.objects.filter(pk=job_id).values_list("owner__language", flat=True).first()
+    languages = Job.objects.filter(pk=job_id).values_list("language", "owner__language").first() or ("", "")
     try:
-        with translation.override(owner_language or settings.LANGUAGE_CODE):
+        with translation.override(languages[0] or languages[1] or settings.LANGUAGE_CODE):
             yield JobReporter(job_id)
     except JobCancelled:
         Job.objects.filter(pk=job_id).update(status=Job.Status.CANCELLED, message=_("Cancelled"))

@@ -129,6 +129,8 @@ class Job(models.Model):
     percent = models.PositiveSmallIntegerField(_("progress"), default=0)
     message = models.CharField(_("message"), max_length=300, blank=True)
     cancel_requested = models.BooleanField(default=False)
+    # The language the starter was reading when they started it: the job's messages use it.
+    language = models.CharField(max_length=10, blank=True)
     result_url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

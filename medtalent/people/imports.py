@@ -114,7 +114,7 @@ COLUMNS = (
         gettext_lazy("ID number"),
         ("身份证号", "身份证号码", "身份证", "证件号码", "national id number", "id no"),
         _national_id,
-        example="11010519950307002X",
+        example="110105199503070021",
         hint=gettext_lazy("18 characters; keep the column formatted as text"),
     ),
     ImportColumn(
@@ -259,6 +259,7 @@ class PeopleImporter(Importer):
         return {
             "institution": forms.ModelChoiceField(
                 queryset=cls._institutions(user),
+                to_field_name="code",  # so that the command line takes --option institution=CODE
                 label=gettext_lazy("Institution of new people"),
                 help_text=gettext_lazy("Departments in the file are looked up in this institution."),
             )
@@ -291,7 +292,8 @@ class PeopleImporter(Importer):
             for name in (department.code, department.name_zh, department.name_en):
                 key = header_key(name)
                 if key:  # two departments with one name: the name alone cannot say which
-                    self.departments[key] = department if key not in self.departments else None
+                    other = self.departments.get(key, department)
+                    self.departments[key] = department if other == department else None
         self.mentors: dict[str, int] = {}
         self.today = timezone.localdate()
         # The commit re-plans inside its transaction: lock what it will update.
@@ -374,8 +376,11 @@ class PeopleImporter(Importer):
         }
         faculty = {profile.person_id: profile for profile in FacultyProfile.objects.filter(person_id__in=ids)}
         mentorships: dict[tuple[int, str], Mentorship] = {}
-        for mentorship in Mentorship.objects.active_on(self.today).filter(
-            mentee_id__in=ids, kind__in=MENTOR_COLUMNS.values()
+        # Current ones, and those not started yet (a cohort imported before its stage starts).
+        for mentorship in Mentorship.objects.filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=self.today),
+            mentee_id__in=ids,
+            kind__in=MENTOR_COLUMNS.values(),
         ):
             mentorships[mentorship.mentee_id, mentorship.kind] = mentorship
         for row in rows:
@@ -468,14 +473,17 @@ class PeopleImporter(Importer):
         changed.add(name)
         row.changes[f"{prefix}.{name}"] = new_key
 
-    def _validate(self, row: ImportRow, instance: Any, fields: set[str], column_of: dict[str, str]) -> None:
-        exclude = [f.name for f in instance._meta.fields if f.name not in fields]
+    def _validate(self, row: ImportRow, instance: Any, fields: set[str]) -> None:
+        if self.committing:
+            return
+        # Related records were looked up by the importer itself: checking each again would cost a query.
+        exclude = [f.name for f in instance._meta.fields if f.name not in fields or f.is_relation]
         try:
             instance.clean_fields(exclude=exclude)
         except ValidationError as error:
             for name, messages in error.message_dict.items():
                 for message in messages:
-                    row.error(column_of.get(name, name), message)
+                    row.error(name, message)
 
     def _department(self, row: ImportRow) -> Department | None:
         text = row.values.get("department")
@@ -500,19 +508,19 @@ class PeopleImporter(Importer):
             if value is not None:
                 self._change(row, person, "person", name, value, plan.person_fields)
         if person.national_id:
-            born = birth_date_from_national_id(person.national_id)
-            if born is None:
-                row.error("national_id", _("This is not a valid ID number."))
-            elif "birth_date" in values and values["birth_date"] != born:
-                row.error(
-                    "birth_date",
-                    _("The birth date differs from the one in the ID number (%(date)s).") % {"date": born},
-                )
-            elif person.birth_date is None:
-                self._change(row, person, "person", "birth_date", born, plan.person_fields)
+            try:
+                born = birth_date_from_national_id(person.national_id)
+            except ValueError:
+                pass  # not shaped like an ID number: validating the field below says why
+            else:
+                if "birth_date" in values and values["birth_date"] != born:
+                    message = _("The birth date differs from the one in the ID number (%(date)s).")
+                    row.error("birth_date", message % {"date": born})
+                elif person.birth_date is None:
+                    self._change(row, person, "person", "birth_date", born, plan.person_fields)
         if is_new:
             plan.person_fields.add("institution")
-        self._validate(row, person, plan.person_fields, {})
+        self._validate(row, person, plan.person_fields)
 
     def _plan_trainee(self, row: ImportRow, plan: _Plan, stage: TraineeProfile | None) -> None:
         values = row.values
@@ -551,7 +559,7 @@ class PeopleImporter(Importer):
             self._change(row, stage, "trainee", "department", department, plan.trainee_fields)
         if plan.trainee_fields:
             plan.trainee = stage
-            self._validate(row, stage, plan.trainee_fields - {"institution"}, {})
+            self._validate(row, stage, plan.trainee_fields - {"institution"})
 
     def _plan_faculty(self, row: ImportRow, plan: _Plan, profile: FacultyProfile | None) -> None:
         given = [name for name in FACULTY_COLUMNS if name in row.values]
@@ -562,7 +570,7 @@ class PeopleImporter(Importer):
             self._change(row, profile, "faculty", name, row.values[name], plan.faculty_fields)
         if plan.faculty_fields:
             plan.faculty = profile
-            self._validate(row, profile, plan.faculty_fields, {})
+            self._validate(row, profile, plan.faculty_fields)
 
     def _plan_mentors(
         self, row: ImportRow, plan: _Plan, mentee_id: int | None, current: dict[tuple[int, str], Mentorship]
@@ -635,13 +643,12 @@ class PeopleImporter(Importer):
             (FacultyProfile, "faculty", "faculty_fields"),
         ):
             with_record = [plan for plan in plans if getattr(plan, attribute) is not None]
+            existing = [plan for plan in with_record if getattr(plan, attribute).pk is not None]
             self._create(
                 model,
                 [getattr(plan, attribute) for plan in with_record if getattr(plan, attribute).pk is None],
             )
-            self._update(
-                model, [plan for plan in with_record if getattr(plan, attribute).pk], attribute, fields, now
-            )
+            self._update(model, existing, attribute, fields, now)
         ended = [mentorship for plan in plans for mentorship in plan.mentorships_ended]
         if ended:
             Mentorship.objects.bulk_update(ended, ["end_date"])

@@ -82,11 +82,15 @@ class Importer:
     columns: ClassVar[tuple[ImportColumn, ...]]
     key_labels: ClassVar[dict[str, Any]] = {}  # natural key name -> words for duplicate messages
     chunk_size: ClassVar[int] = 500
+    do_not_call_in_templates: ClassVar[bool] = True  # templates show the class's label and columns
 
-    def __init__(self, batch: ImportBatch, actor: Any) -> None:
+    def __init__(self, batch: ImportBatch, actor: Any, *, committing: bool = False) -> None:
         self.batch = batch
         self.actor = actor
         self.options = batch.options
+        # At commit the cells are the ones the preview already validated (rows it rejected are
+        # skipped), so checks of a cell's own value need not run again; matching does.
+        self.committing = committing
 
     @classmethod
     def can_import(cls, user: Any) -> bool:

@@ -5,6 +5,7 @@ from the command line goes through exactly the checks a file uploaded on the pag
 """
 
 import hashlib
+import os
 from collections.abc import Callable
 from typing import IO, Any
 
@@ -61,7 +62,9 @@ def import_batch_create(
         overwrite_manual=overwrite_manual,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    batch.file.save(f"{digest.hexdigest()[:16]}-{filename[-80:]}", File(file), save=False)
+    # Stored under the file's own name: a path (the command's argument) is no folder of the storage's.
+    stored_name = os.path.basename(filename)[-80:]
+    batch.file.save(f"{digest.hexdigest()[:16]}-{stored_name}", File(file), save=False)
     batch.save()
     return batch
 
@@ -153,7 +156,7 @@ def import_batch_commit(
     )
     if not claimed:
         raise ConflictError(_("This import has already been imported, discarded or started."))
-    importer = importer_class(batch.kind)(batch, actor)
+    importer = importer_class(batch.kind)(batch, actor, committing=True)
     rejected = frozenset(
         batch.notes.filter(kind=ImportRowNote.Kind.ERROR).values_list("row_number", flat=True)
     )
