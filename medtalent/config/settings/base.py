@@ -176,12 +176,13 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 # Shared by the web server and the workers on one machine: a job's live progress travels through it.
-# Several machines need a shared cache instead (see docs/deployment.md).
+# Several machines share one through MEDTALENT_REDIS_URL (see docs/deployment.md).
 CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": DATA_DIR / "cache",
-    }
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["MEDTALENT_REDIS_URL"]}
+        if os.environ.get("MEDTALENT_REDIS_URL")
+        else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": DATA_DIR / "cache"}
+    )
 }
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
