@@ -81,7 +81,7 @@ class Importer:
     label: ClassVar[Any]
     columns: ClassVar[tuple[ImportColumn, ...]]
     key_labels: ClassVar[dict[str, Any]] = {}  # natural key name -> words for duplicate messages
-    chunk_size: ClassVar[int] = 500
+    chunk_size: ClassVar[int] = 1000
     do_not_call_in_templates: ClassVar[bool] = True  # templates show the class's label and columns
 
     def __init__(self, batch: ImportBatch, actor: Any, *, committing: bool = False) -> None:
