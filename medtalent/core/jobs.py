@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks.base import Task
@@ -43,12 +43,16 @@ class JobReporter:
     def __init__(self, job_id: str) -> None:
         self.job_id = job_id
 
-    def progress(self, percent: float, message: str = "") -> None:
-        """Record progress; raises ``JobCancelled`` once somebody asked the job to stop."""
+    def progress(self, percent: float, message: str = "", *, live_only: bool = False) -> None:
+        """Record progress; raises ``JobCancelled`` once somebody asked the job to stop.
+
+        ``live_only`` is for reports from inside a long transaction: only the cache is written, so
+        the job's row is not locked against the Cancel button until the transaction ends.
+        """
         state = {"percent": max(0, min(100, int(percent))), "message": str(message)[:300]}
         cache.set(_live_key(self.job_id), state, timeout=24 * 3600)
         cancelled = bool(cache.get(_cancel_key(self.job_id)))
-        if not connection.in_atomic_block:
+        if not live_only:
             Job.objects.filter(pk=self.job_id).update(**state)
             cancelled = cancelled or Job.objects.filter(pk=self.job_id, cancel_requested=True).exists()
         if cancelled:

@@ -179,9 +179,15 @@ WHITENOISE_USE_FINDERS = True
 # Several machines share one through MEDTALENT_REDIS_URL (see docs/deployment.md).
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["MEDTALENT_REDIS_URL"]}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["MEDTALENT_REDIS_URL"],
+        }
         if os.environ.get("MEDTALENT_REDIS_URL")
-        else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": DATA_DIR / "cache"}
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": DATA_DIR / "cache",
+        }
     )
 }
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -56,25 +56,24 @@ def import_batch_create(
     batch = ImportBatch(
         kind=kind,
         options=options or {},
-        original_name=filename[-200:],
+        original_name=os.path.basename(filename)[-200:],
         size=size,
         sha256=digest.hexdigest(),
         overwrite_manual=overwrite_manual,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     # Stored under the file's own name: a path (the command's argument) is no folder of the storage's.
-    stored_name = os.path.basename(filename)[-80:]
-    batch.file.save(f"{digest.hexdigest()[:16]}-{stored_name}", File(file), save=False)
+    batch.file.save(f"{digest.hexdigest()[:16]}-{batch.original_name[-80:]}", File(file), save=False)
     batch.save()
     return batch
 
 
 def _progress(
-    reporter: JobReporter | None, start: float, span: float, message: str
+    reporter: JobReporter | None, start: float, span: float, message: str, *, live_only: bool = False
 ) -> Callable[[float], None]:
     def report(fraction: float) -> None:
         if reporter is not None:
-            reporter.progress(start + span * fraction, message)
+            reporter.progress(start + span * fraction, message, live_only=live_only)
 
     return report
 
@@ -170,7 +169,7 @@ def import_batch_commit(
                 importer,
                 skip_rows=rejected,
                 on_chunk=write,
-                on_progress=_progress(reporter, 0, 99, _("Importing rows")),
+                on_progress=_progress(reporter, 0, 99, _("Importing rows"), live_only=True),
             )
             if result.digest != batch.plan_digest:
                 raise ApplicationError(

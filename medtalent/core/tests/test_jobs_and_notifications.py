@@ -399,11 +399,12 @@ def test_digest_sends_only_what_is_new(personas: dict[str, Any]) -> None:
 def test_job_messages_are_in_the_starters_language(
     personas: dict[str, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
+    """The language of the page the job was started from wins over the one saved on the account."""
     user = personas["officer"]
-    user.language = "zh-hans"
+    user.language = "en"
     user.save()
     notification_send(recipients=[personas["trainee"]], title="Hello")
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True), translation.override("zh-hans"):
         job = job_start(task=notification_digest_task, kind="digest", label="Digest", owner=user)
     job.refresh_from_db()
-    assert job.message == "已发送 1 封邮件"
+    assert (job.language, job.message) == ("zh-hans", "已发送 1 封邮件")
