@@ -186,7 +186,7 @@ CACHES = {
         if os.environ.get("MEDTALENT_REDIS_URL")
         else {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": DATA_DIR / "cache",
+            "LOCATION": str(DATA_DIR / "cache"),
         }
     )
 }
