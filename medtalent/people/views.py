@@ -22,7 +22,7 @@ from medtalent.core.selectors import notification_list_for_user
 from . import exports, selectors, services
 from .access import get_person_for_user, person_edit_is_contacts_only, scope_for
 from .forms import ApiTokenForm, MentorshipForm, PersonForm, StyledPasswordChangeForm
-from .models import ApiToken, Institution, Mentorship, Role, TraineeLevel
+from .models import ApiToken, Institution, Mentorship, Person, Role, TraineeLevel
 
 
 class AuditedPasswordChangeView(auth_views.PasswordChangeView):
@@ -138,6 +138,11 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
             "person": person,
             "can_edit": request.user.has_perm("people.change_person_contacts", person),
             "can_manage": request.user.has_perm("people.change_person", person),
+            # A later import leaves these alone (unless told to overwrite them).
+            "edited_by_hand": [
+                str(getattr(Person._meta.get_field(name), "verbose_name", name))
+                for name in person.manually_edited_fields
+            ],
         },
     )
 

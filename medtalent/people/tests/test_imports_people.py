@@ -1122,3 +1122,22 @@ def test_rejected_rows_download(world: Any, officer: Any) -> None:
             "身份证号: The ID number is the same as in row 2: each record may appear once.",
         ],
     ]
+
+
+def test_the_person_page_links_to_the_import_and_names_fields_changed_by_hand(
+    world: Any, officer: Any, client: Any
+) -> None:
+    batch = upload(officer, roster(), "roster.xlsx", institution=world.hospital)
+    import_batch_commit(batch=batch, actor=officer)
+    zhang = person(ID_ZHANG)
+    person_update(actor=officer, person=zhang, expected_version=zhang.version, email="new@x.cn")
+    client.force_login(officer)
+
+    page = client.get(f"/people/{zhang.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert f'<a href="/people/?import_batch={batch.pk}">#{batch.pk}</a>' in page
+    assert "changed by hand since: e-mail" in page
+    directory = client.get(f"/people/?import_batch={batch.pk}", HTTP_ACCEPT_LANGUAGE="en")
+    listed = sorted(listed_person.pk for listed_person in directory.context["page"].object_list)
+    assert len(listed) == 3
+    assert listed == sorted(Person.objects.filter(import_batch=batch).values_list("pk", flat=True))
