@@ -1,5 +1,7 @@
 """Turning domain errors into form errors: the page shows them where the API would name the field."""
 
+from collections.abc import Iterable
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -23,7 +25,11 @@ class StyledFormMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():  # type: ignore[attr-defined]
+        self.style_fields(self.fields.values())  # type: ignore[attr-defined]
+
+    def style_fields(self, fields: Iterable[forms.Field]) -> None:
+        """Style fields added after construction, such as an import's own options."""
+        for field in fields:
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput | forms.HiddenInput):
                 continue

@@ -46,7 +46,8 @@ from .models import (
     TraineeLevel,
     TraineeProfile,
 )
-from .national_id import birth_date_from_national_id, normalise_national_id
+from .national_id import normalise_national_id
+from .services import birth_date_checked
 
 # Words offices write for the choices, besides the labels themselves.
 _SYNONYMS: dict[type, dict[str, str]] = {
@@ -509,14 +510,13 @@ class PeopleImporter(Importer):
                 self._change(row, person, "person", name, value, plan.person_fields)
         if person.national_id:
             try:
-                born = birth_date_from_national_id(person.national_id)
+                born = birth_date_checked(person.national_id, values.get("birth_date"))
             except ValueError:
                 pass  # not shaped like an ID number: validating the field below says why
+            except ApplicationError as error:
+                row.error("birth_date", error.message)
             else:
-                if "birth_date" in values and values["birth_date"] != born:
-                    message = _("The birth date differs from the one in the ID number (%(date)s).")
-                    row.error("birth_date", message % {"date": born})
-                elif person.birth_date is None:
+                if person.birth_date is None:
                     self._change(row, person, "person", "birth_date", born, plan.person_fields)
         if is_new:
             plan.person_fields.add("institution")

@@ -67,15 +67,19 @@ def _normalise_person(person: Person) -> None:
         person.national_id = normalise_national_id(person.national_id) or None
     if person.national_id:
         person.full_clean(exclude=[f for f in PERSON_FIELDS if f != "national_id"], validate_unique=False)
-        born = birth_date_from_national_id(person.national_id)
-        if person.birth_date is None:
-            person.birth_date = born
-        elif person.birth_date != born:
-            raise ApplicationError(
-                _("The birth date differs from the one in the ID number (%(date)s).") % {"date": born},
-                field="birth_date",
-            )
+        person.birth_date = birth_date_checked(person.national_id, person.birth_date)
     _check_department(person.institution, person.department)
+
+
+def birth_date_checked(national_id: str, birth_date: datetime.date | None) -> datetime.date:
+    """The birth date a valid ID number holds; refuses a given birth date that differs from it."""
+    born = birth_date_from_national_id(national_id)
+    if birth_date is not None and birth_date != born:
+        raise ApplicationError(
+            _("The birth date differs from the one in the ID number (%(date)s).") % {"date": born},
+            field="birth_date",
+        )
+    return born
 
 
 # --- people -----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ refuses to finish unless it arrived at the very plan the preview showed.
 """
 
 import enum
+import functools
 import hashlib
 import itertools
 from collections.abc import Callable, Hashable, Iterator
@@ -150,10 +151,9 @@ class PlanResult:
     fields_kept: int = 0
     # Rows rejected only once a later row turned out to share their key.
     late_rejects: dict[int, tuple[str, str]] = field(default_factory=dict)
-    _fingerprints: dict[int, str] = field(default_factory=dict)
+    _accepted: dict[int, tuple[Action, str]] = field(default_factory=dict)  # row -> action, fingerprint
     _key_rows: dict[tuple[str, Hashable], int] = field(default_factory=dict)
     _target_rows: dict[Hashable, int] = field(default_factory=dict)
-    _actions: dict[int, Action] = field(default_factory=dict)
 
     @property
     def rows_total(self) -> int:
@@ -161,7 +161,7 @@ class PlanResult:
 
     @property
     def digest(self) -> str:
-        text = "\n".join(f"{number}:{print_}" for number, print_ in sorted(self._fingerprints.items()))
+        text = "\n".join(f"{number}:{print_}" for number, (_action, print_) in sorted(self._accepted.items()))
         return hashlib.sha256(text.encode()).hexdigest()
 
     def column_label(self, key: str) -> str:
@@ -172,7 +172,7 @@ class PlanResult:
 
     def _duplicate(self, row: ImportRow, first: int, column: str, message: Callable[[int], str]) -> None:
         row.error(column, message(first))
-        if first in self._actions and first not in self.late_rejects:
+        if first in self._accepted and first not in self.late_rejects:
             self.late_rejects[first] = (column, message(row.number))
 
     def add(self, row: ImportRow, key_labels: dict[str, Any]) -> None:
@@ -180,14 +180,7 @@ class PlanResult:
             first = self._key_rows.get(key)
             if first is not None:
                 words = str(key_labels.get(key[0], key[0]))
-
-                def same_key(other: int, words: str = words) -> str:
-                    return _("%(key)s is the same as in row %(row)d: each record may appear once.") % {
-                        "key": words,
-                        "row": other,
-                    }
-
-                self._duplicate(row, first, key[0], same_key)
+                self._duplicate(row, first, key[0], functools.partial(same_key, words))
         if row.target is not None:
             first = self._target_rows.get(row.target)
             if first is not None:
@@ -201,16 +194,21 @@ class PlanResult:
         self.counts[row.action] += 1
         self.fields_kept += len(row.kept) if row.action != Action.REJECT else 0
         if row.action != Action.REJECT:
-            self._actions[row.number] = row.action
-            self._fingerprints[row.number] = row.fingerprint()
+            self._accepted[row.number] = (row.action, row.fingerprint())
 
     def finish(self) -> None:
         """Reject the first rows of duplicates too: which of the two is right, only the office knows."""
         for number in self.late_rejects:
-            action = self._actions.pop(number)
-            self._fingerprints.pop(number)
+            action, _fingerprint = self._accepted.pop(number)
             self.counts[action] -= 1
             self.counts[Action.REJECT] += 1
+
+
+def same_key(words: str, other: int) -> str:
+    return _("%(key)s is the same as in row %(row)d: each record may appear once.") % {
+        "key": words,
+        "row": other,
+    }
 
 
 def same_record(other: int) -> str:
@@ -223,12 +221,9 @@ def _read(importer: Importer, row: TableRow) -> ImportRow:
         if column.key not in row.cells:
             continue
         cell = row.cells[column.key]
-        if cell is None or (isinstance(cell, str) and not cell.strip()):
-            if column.required:
-                parsed.error(column.key, _("This cell is required."))
-            continue
+        blank = cell is None or (isinstance(cell, str) and not cell.strip())
         try:
-            value = column.parse(cell)
+            value = None if blank else column.parse(cell)
         except CellError as error:
             parsed.error(column.key, error)
             continue

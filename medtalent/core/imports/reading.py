@@ -120,7 +120,8 @@ def _data_rows(rows: Iterator[tuple[int, list[Any]]], columns: dict[str, int]) -
         yield TableRow(number=number, cells=values, raw=cells)
 
 
-def _check_size(file: IO[bytes]) -> int:
+def file_size_within_limit(file: IO[bytes]) -> int:
+    """The file's size in bytes; refuses a file over ``MEDTALENT_IMPORT_MAX_MB``."""
     file.seek(0, io.SEEK_END)
     size = file.tell()
     file.seek(0)
@@ -131,8 +132,14 @@ def _check_size(file: IO[bytes]) -> int:
                 "The file is %(size).1f MB; files up to %(limit).1f MB can be imported. "
                 "Split it and import the parts."
             )
-            % {"size": size / 1e6, "limit": limit / 1e6}
+            % {"size": size / 1e6, "limit": limit / 1e6},
+            field="file",
         )
+    return size
+
+
+def _check_size(file: IO[bytes]) -> int:
+    size = file_size_within_limit(file)
     if size == 0:
         raise ApplicationError(_("The file is empty."))
     return size

@@ -9,7 +9,6 @@ import os
 from collections.abc import Callable
 from typing import IO, Any
 
-from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +20,7 @@ from medtalent.core.jobs import JobReporter, job_start
 from medtalent.core.models import ImportBatch, ImportRowNote, Job
 
 from .engine import Action, ImportRow, PlanResult, importer_class, plan_file
+from .reading import file_size_within_limit
 
 _NOTE_COLUMN_LENGTH = ImportRowNote._meta.get_field("column").max_length or 100
 
@@ -36,19 +36,7 @@ def import_batch_create(
 ) -> ImportBatch:
     """Keep the uploaded file for its preview and commit. Refuses files over the configured size."""
     importer_class(kind)  # an unknown kind fails before anything is stored
-    file.seek(0, 2)
-    size = file.tell()
-    file.seek(0)
-    limit = settings.MEDTALENT_IMPORT_MAX_BYTES
-    if size > limit:
-        raise ApplicationError(
-            _(
-                "The file is %(size).1f MB; files up to %(limit).1f MB can be imported. "
-                "Split it and import the parts."
-            )
-            % {"size": size / 1e6, "limit": limit / 1e6},
-            field="file",
-        )
+    size = file_size_within_limit(file)
     digest = hashlib.sha256()
     for block in iter(lambda: file.read(1 << 20), b""):
         digest.update(block)

@@ -42,9 +42,7 @@ class ImportUploadForm(StyledFormMixin, forms.Form):
         for name, field in option_fields.items():
             self.fields[name] = field
         self.order_fields([*self.option_names, "file", "overwrite_manual"])
-        for name in self.option_names:
-            widget = self.fields[name].widget
-            widget.attrs["class"] = "form-select" if isinstance(widget, forms.Select) else "form-control"
+        self.style_fields(option_fields.values())
 
 
 def _importer_for(user: Any, kind: str) -> type[Importer]:

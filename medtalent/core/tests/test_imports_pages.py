@@ -19,34 +19,12 @@ from medtalent.core.exports import XLSX_TYPE
 from medtalent.core.models import AuditEvent, ImportBatch, Job
 from medtalent.people.models import Person, User
 from medtalent.people.tests.factories import make_national_id
+from medtalent.people.tests.test_imports_people import ENGLISH_HEADERS, ID_SHAPE
 
 pytestmark = pytest.mark.django_db
 
-ID_SHAPE = "An ID number has 18 characters: 17 digits and a final digit or X."
 ID_ZHANG = make_national_id(datetime.date(1995, 3, 7), 21, region="110105")
 ID_LI = make_national_id(datetime.date(1996, 4, 8), 32, region="110105")
-ENGLISH_HEADERS = [
-    "Chinese name",
-    "Name in Latin script",
-    "Gender",
-    "Birth date",
-    "ID number",
-    "E-mail",
-    "Phone",
-    "Department",
-    "Level",
-    "Cohort",
-    "Specialty",
-    "Student number",
-    "Start date",
-    "Staff number",
-    "Clinical title",
-    "Academic title",
-    "Supervisor qualification",
-    "Mentor",
-    "School mentor",
-    "Hospital mentor",
-]
 
 
 @pytest.fixture
