@@ -288,17 +288,22 @@ class PeopleImporter(Importer):
         self.manageable: set[int] | None = (
             None if scope is None or scope.is_admin else set(scope.officer_institution_ids)
         )
-        self.departments: dict[str, Department | None] = {}
-        for department in Department.objects.filter(institution=self.institution):
-            for name in (department.code, department.name_zh, department.name_en):
-                key = header_key(name)
-                if key:  # two departments with one name: the name alone cannot say which
-                    other = self.departments.get(key, department)
-                    self.departments[key] = department if other == department else None
         self.mentors: dict[str, int] = {}
         self.today = timezone.localdate()
         # The commit re-plans inside its transaction: lock what it will update.
         self.locking = connection.in_atomic_block
+
+    @functools.cached_property
+    def departments(self) -> dict[str, Department | None]:
+        """The institution's departments by code and by either name (loaded when a file is read)."""
+        departments: dict[str, Department | None] = {}
+        for department in Department.objects.filter(institution=self.institution):
+            for name in (department.code, department.name_zh, department.name_en):
+                key = header_key(name)
+                if key:  # two departments with one name: the name alone cannot say which
+                    other = departments.get(key, department)
+                    departments[key] = department if other == department else None
+        return departments
 
     def _people(self) -> Any:
         people = Person.objects.all()

@@ -88,16 +88,11 @@ def import_new(request: HttpRequest, kind: str) -> HttpResponse:
     return render(request, "core/imports/new.html", {"form": form, "importer": importer})
 
 
-def _detail_context(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
-    importer = importer_class(batch.kind)(batch, request.user)
+def _status_context(batch: ImportBatch) -> dict[str, Any]:
+    """What the progress area needs: polled every second, so nothing more."""
     return {
         "batch": batch,
-        "importer": importer,
-        "options": importer.describe_options() if batch.status != ImportBatch.Status.DISCARDED else [],
         "job": job_with_live_progress(batch.job) if batch.job else None,
-        "errors": selectors.import_notes(batch, ImportRowNote.Kind.ERROR, limit=NOTES_SHOWN),
-        "kept": selectors.import_notes(batch, ImportRowNote.Kind.KEPT, limit=NOTES_SHOWN),
-        "notes_shown": NOTES_SHOWN,
         "working": batch.status in (ImportBatch.Status.PREVIEWING, ImportBatch.Status.COMMITTING)
         or (batch.job is not None and not batch.job.is_finished),
     }
@@ -106,14 +101,23 @@ def _detail_context(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
 @login_required
 def import_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = selectors.get_import_batch_for_user(request.user, batch_id)
-    return render(request, "core/imports/detail.html", _detail_context(request, batch))
+    importer = importer_class(batch.kind)(batch, request.user)
+    context = {
+        **_status_context(batch),
+        "importer": importer,
+        "options": importer.describe_options() if batch.status != ImportBatch.Status.DISCARDED else [],
+        "errors": selectors.import_notes(batch, ImportRowNote.Kind.ERROR, limit=NOTES_SHOWN),
+        "kept": selectors.import_notes(batch, ImportRowNote.Kind.KEPT, limit=NOTES_SHOWN),
+        "notes_shown": NOTES_SHOWN,
+    }
+    return render(request, "core/imports/detail.html", context)
 
 
 @login_required
 def import_status(request: HttpRequest, batch_id: int) -> HttpResponse:
     """Polled while a check or an import runs; once it is over, the whole page reloads."""
     batch = selectors.get_import_batch_for_user(request.user, batch_id)
-    context = _detail_context(request, batch)
+    context = _status_context(batch)
     response = render(request, "core/imports/_status.html", context)
     if not context["working"]:
         response["HX-Refresh"] = "true"
