@@ -1,0 +1,270 @@
+"""Proven lower bounds: the overload (and the objective) no schedule can go below.
+
+The bound relaxes exactly one thing: that a trainee is in one department at a time. Each department is
+then a problem of its own. Every trainee must still give it a set of months that its rules allow (months,
+window, segments, fixed months, leave), so the department's smallest possible overload is a small integer
+programme over "how many trainees of each kind take each placement". Its optimum, or CP-SAT's proven
+bound on it when time runs out, summed over departments, bounds the overload of any schedule from below.
+
+Placements are compared only on the department's *critical* months (where more trainees could come than
+there are places); placements alike there are one choice, which keeps the programmes small.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from .model import Instance
+from .trainee import TraineeProblem
+
+MAX_PLACEMENTS = 20000
+
+
+def placements(problem: TraineeProblem, d: int) -> list[frozenset[int]] | None:
+    """Every set of calendar months department d may take in this trainee's schedule (None: too many).
+
+    Sizes run from the smallest to the largest number of months the rules allow, so the list covers every
+    real schedule's months in d (a group department may also take none).
+    """
+    trainee = problem.trainee
+    requirement = problem.requirement_of.get(d)
+    low = high = requirement.months if requirement else 0
+    max_segments = requirement.max_segments if requirement else 1
+    min_segment = requirement.min_segment_months if requirement else 1
+    for group in trainee.standard.groups:
+        if any(problem.department_index[c] == d for c in group.departments):
+            high += group.max_each
+            if requirement is None:
+                low = 0
+    working = [m for m in range(trainee.start, trainee.end) if m not in trainee.leave]
+    window_low = trainee.start + (requirement.earliest_start or 0) if requirement else trainee.start
+    window_high = (
+        trainee.start + requirement.latest_end
+        if requirement is not None and requirement.latest_end is not None
+        else trainee.end
+    )
+    usable = [(problem.fixed.get(m, d) == d) and window_low <= m < window_high for m in working]
+    must = frozenset(m for m, dep in problem.fixed.items() if dep == d)
+    result: set[frozenset[int]] = set()
+    if low == 0 and not must:
+        result.add(frozenset())
+    count = len(working)
+
+    def extend(first: int, segments_left: int, chosen: tuple[int, ...]) -> None:
+        if len(result) > MAX_PLACEMENTS:
+            return
+        if low <= len(chosen) <= high and must <= set(chosen):
+            result.add(frozenset(chosen))
+        if segments_left == 0:
+            return
+        shortest = min_segment
+        if segments_left == 1:  # the last block must bring the total into range
+            shortest = max(min_segment, low - len(chosen))
+        for begin in range(first, count):
+            if not usable[begin]:
+                continue
+            for end in range(begin + 1, count + 1):
+                if not usable[end - 1] or len(chosen) + end - begin > high:
+                    break
+                if end - begin >= shortest:
+                    extend(end + 1, segments_left - 1, chosen + tuple(working[begin:end]))
+
+    extend(0, max_segments, ())
+    if len(result) > MAX_PLACEMENTS:
+        return None
+    return list(result)
+
+
+class LowerBounds:
+    """Per-department overload bounds, computed on demand and kept; soft-cost floors for the rest.
+
+    A department's bound is only worth computing where a schedule still overloads it: elsewhere zero is
+    both the bound and the value reached.
+    """
+
+    def __init__(
+        self, instance: Instance, problems: list[TraineeProblem], capacity: np.ndarray, minimum: np.ndarray
+    ) -> None:
+        self.instance = instance
+        self.capacity = capacity
+        self.minimum = minimum
+        kinds: dict[tuple, list[int]] = {}
+        for i, problem in enumerate(problems):
+            kinds.setdefault(problem.kind, []).append(i)
+        self.kinds = [(problems[members[0]], len(members)) for members in kinds.values()]
+        self.problems = problems
+        self.overload: dict[int, int] = {}  # department -> proven bound on its overload
+        self.exact: dict[int, bool] = {}
+        self._soft: tuple[int, int, int] | None = None
+        self._classes: dict[int, list[tuple[int, list[frozenset[int]] | None]]] = {}
+
+    def classes(self, d: int) -> list[tuple[int, list[frozenset[int]] | None]]:
+        if d not in self._classes:
+            self._classes[d] = [
+                (size, placements(problem, d)) for problem, size in self.kinds if d in problem.departments
+            ]
+        return self._classes[d]
+
+    def most(self, d: int, classes) -> np.ndarray:
+        """How many trainees could be in the department in each month, each on their own."""
+        most = np.zeros(self.capacity.shape[1], dtype=np.int64)
+        for size, options in classes:
+            reachable = _reachable_months(options)
+            if reachable is None:
+                most += size
+            else:
+                most[list(reachable)] += size
+        return most
+
+    def department(self, d: int, time_limit: float) -> int:
+        if d not in self.overload:
+            classes = self.classes(d)
+            most = self.most(d, classes)
+            critical = [t for t in range(len(most)) if most[t] > self.capacity[d, t]]
+            if critical:
+                value, exact = _department_overload(classes, critical, self.capacity[d], most, time_limit)
+            else:
+                value, exact = 0, True
+            self.overload[d] = max(value, self.overload.get(d, 0))
+            self.exact[d] = bool(exact)
+        return self.overload[d]
+
+    def total_overload(self) -> int:
+        return sum(self.overload.values())
+
+    def soft(self) -> tuple[int, int, int]:
+        """Floors on underfill, preference cost and changes."""
+        if self._soft is None:
+            underfill = 0
+            for d in np.flatnonzero(self.minimum.sum(axis=1)):
+                most = self.most(int(d), self.classes(int(d)))
+                underfill += int(np.maximum(self.minimum[d] - most, 0).sum())
+            preference = sum(_preference_floor(problem) for problem in self.problems)
+            changes = sum(_forced_changes(problem) for problem in self.problems)
+            self._soft = (underfill, preference, changes)
+        return self._soft
+
+    def objective(self) -> int:
+        underfill, preference, changes = self.soft()
+        w = self.instance.weights
+        return (
+            self.total_overload() * w["overload"]
+            + underfill * w["underfill"]
+            + preference * w["preference"]
+            + changes * w["change"]
+        )
+
+
+def _reachable_months(options: list[frozenset[int]] | None) -> set[int] | None:
+    if options is None:
+        return None
+    reachable: set[int] = set()
+    for option in options:
+        reachable |= option
+    return reachable
+
+
+def _department_overload(
+    classes: list[tuple[int, list[frozenset[int]] | None]],
+    critical: list[int],
+    capacity: np.ndarray,
+    most: np.ndarray,
+    time_limit: float,
+) -> tuple[int, int]:
+    """The department's least overload on its critical months (or a proven bound on it), exact?"""
+    model = cp_model.CpModel()
+    load: dict[int, list] = {t: [] for t in critical}
+    critical_set = set(critical)
+    for k, (size, options) in enumerate(classes):
+        if options is None:
+            continue  # too many shapes to list: this kind is left out, which only lowers the bound
+        projected: dict[frozenset[int], None] = {}
+        for option in options:
+            projected[option & critical_set] = None
+        if len(projected) == 1:
+            only = next(iter(projected))
+            for t in only:
+                load[t].append(size)
+            continue
+        counts = [model.new_int_var(0, size, f"n{k}_{j}") for j in range(len(projected))]
+        model.add(sum(counts) == size)
+        for count, months in zip(counts, projected, strict=True):
+            for t in months:
+                load[t].append(count)
+    excess = []
+    for t in critical:
+        if not load[t]:
+            continue
+        over = model.new_int_var(0, max(0, int(most[t] - capacity[t])), f"o{t}")
+        model.add(over >= sum(load[t]) - int(capacity[t]))
+        excess.append(over)
+    if not excess:
+        return 0, 1
+    model.minimize(sum(excess))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.num_workers = 2
+    status = solver.solve(model)
+    if status == cp_model.OPTIMAL:
+        return round(solver.objective_value), 1
+    if status == cp_model.FEASIBLE or status == cp_model.UNKNOWN:
+        return max(0, math.ceil(solver.best_objective_bound - 1e-6)), 0
+    return 0, 0
+
+
+def _preference_floor(problem: TraineeProblem) -> int:
+    """Each preference alone, at its cheapest placement of its department."""
+    trainee = problem.trainee
+    total = 0
+    for preference in trainee.preferences:
+        d = problem.department_index[preference.department]
+        if d not in problem.departments:
+            continue
+        options = placements(problem, d)
+        if not options:
+            continue
+        best = None
+        for option in options:
+            cost = _preference_cost(problem, preference, option)
+            best = cost if best is None else min(best, cost)
+            if best == 0:
+                break
+        total += best or 0
+    return total
+
+
+def _preference_cost(problem: TraineeProblem, preference, months: frozenset[int]) -> int:
+    if not months:
+        return 0
+    trainee = problem.trainee
+    cost = 0
+    if preference.prefer == "early":
+        cost += preference.weight * (min(months) - trainee.start)
+    elif preference.prefer == "late":
+        cost += preference.weight * (trainee.end - max(months) - 1)
+    if preference.not_before is not None:
+        cost += preference.weight * sum(1 for m in months if m - trainee.start < preference.not_before)
+    if preference.not_after is not None:
+        cost += preference.weight * sum(1 for m in months if m - trainee.start > preference.not_after)
+    return cost
+
+
+def _forced_changes(problem: TraineeProblem) -> int:
+    """Months where the previous schedule cannot stand: leave, fixed blocks or the programme moved."""
+    trainee = problem.trainee
+    codes = {i: c for c, i in problem.department_index.items()}
+    changes = 0
+    for t, before in enumerate(trainee.previous):
+        inside = trainee.start <= t < trainee.end
+        if not inside:
+            changes += before is not None
+        elif t in trainee.leave:
+            changes += before != "LEAVE"
+        elif before is None or before == "LEAVE":
+            changes += 1
+        elif t in problem.fixed:
+            changes += codes[problem.fixed[t]] != before
+    return changes

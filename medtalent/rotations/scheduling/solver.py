@@ -1,0 +1,348 @@
+"""MedTalent's rotation scheduler: proven overload bound, then search until the schedule meets it.
+
+1. **Read and check** every trainee: the fast oracle (`trainee.py`) or, failing that, the exact CP-SAT
+   model (`exact.py`) must find one valid row; if neither can, the instance is infeasible and the
+   conflicting rules are reported in words.
+2. **Bound** (`bound.py`): the overload and objective no schedule can beat.
+3. **Build**: trainees are inserted one by one against load-aware costs. When re-planning, a trainee's
+   previous row is kept whenever it is still valid, so nothing moves without a reason.
+4. **Repair** (guided local search): take a trainee out of an overloaded department-month and lay them
+   out again; cells that stay overloaded grow more expensive, so the search leaves local minima. Stops
+   as soon as the overload equals its bound.
+5. **Polish**: with the overload settled, re-lay trainees for preferences, minimum staffing and fewer
+   changes, keeping a new row only if the objective does not get worse.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .bound import LowerBounds
+from .evaluate import add_row, capacity_arrays, changed_months, figures, preference_cost, row_is_valid
+from .exact import solve_trainee
+from .model import SOLUTION_FORMAT, read_instance
+from .trainee import TraineeProblem, compile_trainees
+
+Progress = Callable[[dict[str, Any]], bool | None]
+
+
+class Cancelled(Exception):
+    pass
+
+
+@dataclass
+class _State:
+    rows: list[np.ndarray]
+    load: np.ndarray
+
+
+def solve_instance(
+    data: dict[str, Any], *, time_limit: float = 10.0, seed: int = 0, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Solve an instance (parsed JSON) and return a solution (JSON-ready dict).
+
+    `progress(report)` is called now and then with the phase, percent done and the best figures so far;
+    returning False cancels the run (it raises `Cancelled`).
+    """
+    started = time.monotonic()
+    deadline = started + time_limit
+    instance = read_instance(data)
+    codes, problems = compile_trainees(instance)
+    capacity, minimum = capacity_arrays(instance)
+    weights = instance.weights
+    reporter = _Reporter(progress, started, deadline)
+
+    reporter("check", 0)
+    diagnostics = _infeasible_trainees(problems, codes)
+    if diagnostics:
+        return {
+            "format": SOLUTION_FORMAT,
+            "status": "infeasible",
+            "assignments": {},
+            "diagnostics": diagnostics,
+            "elapsed_seconds": round(time.monotonic() - started, 3),
+        }
+
+    reporter("build", 5)
+    rng = np.random.default_rng(seed)
+    search = _Search(problems, codes, capacity, minimum, weights, rng)
+    search.build()
+    bounds = LowerBounds(instance, problems, capacity, minimum)
+    best_rows = [row.copy() for row in search.rows]
+    best = figures(instance, problems, best_rows, codes)
+    reporter.best(best.overload, best.objective)
+
+    # Repair: guided local search on the departments whose overload is still above their own bound.
+    while time.monotonic() < deadline:
+        for d in np.flatnonzero(search.department_overload()):
+            bounds.department(int(d), time_limit=max(0.2, (deadline - time.monotonic()) / 4))
+        reporter.bounds(bounds.total_overload(), bounds.objective())
+        reporter("repair", 10 + 70 * _share(started, deadline))
+        if best.overload == bounds.total_overload():
+            break
+        search.repair_step(bounds.overload)
+        if search.overload() < best.overload:
+            best_rows = [row.copy() for row in search.rows]
+            best = figures(instance, problems, best_rows, codes)
+            reporter.best(best.overload, best.objective)
+
+    # Polish the soft objective without giving back overload.
+    search.reset_to(best_rows)
+    polish_until = (
+        deadline if best.overload == bounds.total_overload() else min(deadline, time.monotonic() + 0.5)
+    )
+    order = rng.permutation(len(problems))
+    for k, i in enumerate(order):
+        if time.monotonic() >= polish_until:
+            break
+        search.polish(int(i))
+        if k % 50 == 0:
+            reporter("polish", 80 + 20 * _share(started, deadline))
+    final = figures(instance, problems, search.rows, codes)
+    if (final.overload, final.objective) <= (best.overload, best.objective):
+        best_rows, best = search.rows, final
+    reporter.best(best.overload, best.objective)
+    objective_bound = bounds.objective()
+
+    status = "optimal" if best.objective == objective_bound else "feasible"
+    elapsed = time.monotonic() - started
+    reporter("done", 100)
+    return {
+        "format": SOLUTION_FORMAT,
+        "status": status,
+        "assignments": {
+            p.trainee.id: p.codes(row, codes) for p, row in zip(problems, best_rows, strict=True)
+        },
+        "overload": best.overload,
+        "overload_lower_bound": bounds.total_overload(),
+        "underfill": best.underfill,
+        "preference_cost": best.preference_cost,
+        "objective": best.objective,
+        "objective_lower_bound": objective_bound,
+        "changed_trainee_months": best.changed_trainee_months,
+        "elapsed_seconds": round(elapsed, 3),
+        "diagnostics": _overload_diagnostics(problems, best_rows, capacity, codes),
+    }
+
+
+def _share(started: float, deadline: float) -> float:
+    total = max(deadline - started, 1e-9)
+    return min(1.0, (time.monotonic() - started) / total)
+
+
+class _Reporter:
+    def __init__(self, progress: Progress | None, started: float, deadline: float) -> None:
+        self.progress = progress
+        self.started = started
+        self.deadline = deadline
+        self.figures: dict[str, Any] = {}
+        self.last = 0.0
+
+    def bounds(self, overload: int, objective: int) -> None:
+        self.figures.update(overload_lower_bound=overload, objective_lower_bound=objective)
+
+    def best(self, overload: int, objective: int) -> None:
+        self.figures.update(overload=overload, objective=objective)
+
+    def __call__(self, phase: str, percent: float) -> None:
+        now = time.monotonic()
+        if self.progress is None or (now - self.last < 0.25 and phase not in ("done", "check")):
+            return
+        self.last = now
+        report = {"phase": phase, "percent": int(percent), "elapsed_seconds": round(now - self.started, 2)}
+        report.update(self.figures)
+        if self.progress(report) is False:
+            raise Cancelled
+
+
+class _Search:
+    def __init__(self, problems, codes, capacity, minimum, weights, rng) -> None:
+        self.problems: list[TraineeProblem] = problems
+        self.codes = codes
+        self.capacity = capacity
+        self.minimum = minimum
+        self.weights = weights
+        self.rng = rng
+        self.penalty = np.zeros(capacity.shape)
+        self.load = np.zeros(capacity.shape, dtype=np.int64)
+        self.rows: list[np.ndarray] = [np.empty(0, dtype=np.int64)] * len(problems)
+        self.members: dict[tuple[int, int], set[int]] = {}
+
+    # -- bookkeeping ---------------------------------------------------------------------------------
+
+    def place(self, i: int, row: np.ndarray) -> None:
+        problem = self.problems[i]
+        self.rows[i] = row
+        add_row(self.load, problem, row)
+        for offset, d in enumerate(row):
+            if d >= 0:
+                self.members.setdefault((int(d), problem.trainee.start + offset), set()).add(i)
+
+    def take_out(self, i: int) -> np.ndarray:
+        problem = self.problems[i]
+        row = self.rows[i]
+        add_row(self.load, problem, row, -1)
+        for offset, d in enumerate(row):
+            if d >= 0:
+                self.members[int(d), problem.trainee.start + offset].discard(i)
+        return row
+
+    def overload(self) -> int:
+        return int(np.maximum(self.load - self.capacity, 0).sum())
+
+    def reset_to(self, rows: list[np.ndarray]) -> None:
+        self.load[:] = 0
+        self.members = {}
+        for i, row in enumerate(rows):
+            self.place(i, row.copy())
+
+    # -- costs ---------------------------------------------------------------------------------------
+
+    def marginal_cost(self, guided: bool) -> np.ndarray:
+        """What adding one trainee to each department-month costs, given everyone else."""
+        full = self.load >= self.capacity
+        cost = full * (self.weights["overload"] * (1.0 + (self.penalty if guided else 0.0)))
+        short = self.load < self.minimum
+        return cost - short * self.weights["underfill"]
+
+    def row_cost(self, i: int, row: np.ndarray, shared: np.ndarray) -> float:
+        problem = self.problems[i]
+        months = np.arange(problem.trainee.start, problem.trainee.start + len(row))
+        working = row >= 0
+        own = preference_cost(problem, row) * self.weights["preference"]
+        own += changed_months(problem, row, self.codes) * self.weights["change"]
+        return float(shared[row[working], months[working]].sum()) + own
+
+    def lay_out(self, i: int, shared: np.ndarray) -> np.ndarray:
+        problem = self.problems[i]
+        found = problem.layout(shared)
+        if found is not None and row_is_valid(problem, found[1]):
+            return found[1]
+        exact = solve_trainee(problem, self.codes, shared, time_limit=2.0)
+        if exact.row is None:  # feasibility was proven up front, so only a timeout gets here
+            exact = solve_trainee(problem, self.codes, None, time_limit=30.0)
+        assert exact.row is not None
+        return exact.row
+
+    # -- phases --------------------------------------------------------------------------------------
+
+    def build(self) -> None:
+        """Insert every trainee; keep a still-valid previous row, lay out the most constrained first."""
+        fresh = []
+        for i, problem in enumerate(self.problems):
+            previous = _previous_row(problem)
+            if previous is not None and row_is_valid(problem, previous):
+                self.place(i, previous)
+            else:
+                fresh.append(i)
+        fresh.sort(key=lambda i: (len(self.problems[i].configurations), self.rng.random()))
+        for i in fresh:
+            self.place(i, self.lay_out(i, self.marginal_cost(guided=False)))
+
+    def department_overload(self) -> np.ndarray:
+        return np.maximum(self.load - self.capacity, 0).sum(axis=1)
+
+    def repair_step(self, department_bounds: dict[int, int]) -> None:
+        """Re-lay one trainee from an overloaded cell of a department still above its bound."""
+        per_department = self.department_overload()
+        still_open = [
+            d for d in np.flatnonzero(per_department) if per_department[d] > department_bounds.get(int(d), 0)
+        ]
+        over = np.argwhere(self.load[still_open] > self.capacity[still_open])
+        if len(over) == 0:
+            return
+        over[:, 0] = np.array(still_open)[over[:, 0]]
+        for d, t in over:
+            self.penalty[d, t] += 1.0
+        d, t = over[self.rng.integers(len(over))]
+        candidates = sorted(self.members.get((int(d), int(t)), ()))
+        if not candidates:
+            return
+        i = candidates[self.rng.integers(len(candidates))]
+        old = self.take_out(i)
+        shared = self.marginal_cost(guided=True)
+        new = self.lay_out(i, shared)
+        self.place(i, new if self.row_cost(i, new, shared) <= self.row_cost(i, old, shared) + 1e-9 else old)
+
+    def polish(self, i: int) -> None:
+        old = self.take_out(i)
+        shared = self.marginal_cost(guided=False)
+        new = self.lay_out(i, shared)
+        keep_new = self.row_cost(i, new, shared) < self.row_cost(i, old, shared) - 1e-9
+        self.place(i, new if keep_new else old)
+
+
+def _previous_row(problem: TraineeProblem) -> np.ndarray | None:
+    trainee = problem.trainee
+    if len(trainee.previous) < trainee.end:
+        return None
+    row = []
+    for month in range(trainee.start, trainee.end):
+        code = trainee.previous[month]
+        if code is None:
+            return None
+        row.append(-1 if code == "LEAVE" else problem.department_index[code])
+    return np.array(row, dtype=np.int64)
+
+
+def _infeasible_trainees(problems: list[TraineeProblem], codes: list[str]) -> list[dict[str, Any]]:
+    """Trainees whose own rules cannot all hold, each with the conflicting rules in words."""
+    diagnostics = []
+    checked: set[tuple] = set()
+    for problem in problems:
+        if problem.kind in checked:
+            continue
+        checked.add(problem.kind)
+        if problem.configurations:
+            found = problem.layout(np.zeros((len(codes), problem.horizon)), tries=5)
+            if found is not None and row_is_valid(problem, found[1]):
+                continue
+        exact = solve_trainee(problem, codes, None, time_limit=10.0)
+        if exact.row is not None:
+            continue
+        rules = exact.conflict
+        trainee = problem.trainee
+        diagnostics.append(
+            {
+                "kind": "infeasible",
+                "trainee": trainee.id,
+                "rules": [{"kind": r.kind, "department": r.department, **r.details} for r in rules],
+                "explanation": (
+                    f"Trainee {trainee.id} ({trainee.standard.code}, months {trainee.start} to "
+                    f"{trainee.end - 1}) cannot meet these rules together: "
+                    + "; ".join(r.text for r in rules)
+                    + "."
+                ),
+            }
+        )
+    return diagnostics
+
+
+def _overload_diagnostics(problems, rows, capacity, codes) -> list[dict[str, Any]]:
+    load = np.zeros_like(capacity)
+    for problem, row in zip(problems, rows, strict=True):
+        add_row(load, problem, row)
+    diagnostics = []
+    excess = np.maximum(load - capacity, 0)
+    for d in np.flatnonzero(excess.sum(axis=1)):
+        months = [int(t) for t in np.flatnonzero(excess[d])]
+        total = int(excess[d].sum())
+        diagnostics.append(
+            {
+                "kind": "overload",
+                "department": codes[d],
+                "months": months,
+                "excess": total,
+                "explanation": (
+                    f"{codes[d]} has {total} trainee-month(s) above its capacity in month(s) "
+                    + ", ".join(str(t) for t in months)
+                    + "."
+                ),
+            }
+        )
+    return diagnostics

@@ -1,0 +1,463 @@
+"""One trainee's rotation problem, and a fast oracle that lays out their months against per-month costs.
+
+A trainee's schedule is an order of blocks: once the order is chosen, the start months follow. The oracle
+works on the trainee's *free* months (the programme minus leave and fixed months), in order:
+
+1. A **configuration** fixes how many months each department gets (elective group choices) and how
+   split departments are cut into parts. Configurations are enumerated once per trainee and ranked
+   for each call by a cheap score (each part at its own cheapest place).
+2. For the best few configurations, a **dynamic programme over counts** finds the cheapest order of
+   parts. Parts that may go to the same places with the same length form one class, so the state is the
+   number of parts of each class already placed, and the next start month follows from it. Within a class
+   the programme prices a place by its cheapest member; an assignment problem then gives each place its
+   department.
+
+The oracle is a heuristic (a class relaxes who goes where), so every row it returns is checked against
+the hard rules by `TraineeProblem.violations`; the exact CP-SAT model in `exact.py` takes over when the
+oracle finds nothing. Lower bounds never rely on it: see `bound.py`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+from ortools.graph.python import linear_sum_assignment
+
+from .model import LEAVE, Group, Instance, Requirement, Trainee
+
+INFEASIBLE = 1e15
+MAX_CONFIGURATIONS = 4000
+MAX_ALONE = 4  # parts placed as themselves in the programme, the costliest departments first
+
+
+@dataclass(frozen=True)
+class Part:
+    department: int  # index into the instance's department list
+    length: int
+    starts: frozenset[int] | None  # allowed start positions (free-month indices); None = anywhere
+    early_weight: int = 0  # preference costs tied to the part's first or last month
+    late_weight: int = 0
+
+
+@dataclass
+class Configuration:
+    months: dict[int, int]  # department index -> months in the programme, fixed ones included
+    parts: tuple[Part, ...]
+
+
+@dataclass
+class TraineeProblem:
+    """Everything about one trainee that does not change while solving."""
+
+    trainee: Trainee
+    department_index: dict[str, int]
+    horizon: int
+    partner_keys: dict[int, str]
+    partner_limits: dict[str, int]
+    change_weight: int
+    preference_weight: int
+    fixed: dict[int, int] = field(init=False)
+    free: np.ndarray = field(init=False)  # calendar months to fill, in order
+    stretch: np.ndarray = field(init=False)  # free index -> stretch number (fixed months cut stretches)
+
+    def __post_init__(self) -> None:
+        trainee = self.trainee
+        self.fixed = {month: self.department_index[code] for month, code in trainee.fixed_months().items()}
+        working = [m for m in range(trainee.start, trainee.end) if m not in trainee.leave]
+        free = [m for m in working if m not in self.fixed]
+        stretch, number, previous = [], 0, None
+        for month in free:
+            if previous is not None and any(m in self.fixed for m in range(previous + 1, month)):
+                number += 1
+            stretch.append(number)
+            previous = month
+        self.free = np.array(free, dtype=np.int64)
+        self.stretch = np.array(stretch, dtype=np.int64)
+
+    # -- what the trainee may do --------------------------------------------------------------------
+
+    @cached_property
+    def departments(self) -> list[int]:
+        """Department indices the trainee's standard allows, in a stable order."""
+        codes = [r.department for r in self.trainee.requirements]
+        codes += [c for g in self.trainee.standard.groups for c in g.departments if c not in codes]
+        return [self.department_index[c] for c in codes]
+
+    @cached_property
+    def requirement_of(self) -> dict[int, Requirement]:
+        return {self.department_index[r.department]: r for r in self.trainee.requirements}
+
+    @cached_property
+    def own_cost(self) -> np.ndarray:
+        """Per (allowed department, free month): the trainee's own soft costs (changes, month limits)."""
+        trainee = self.trainee
+        cost = np.zeros((len(self.departments), len(self.free)))
+        previous = trainee.previous
+        if previous and self.change_weight:
+            before = np.array(
+                [
+                    self.department_index.get(previous[m] or "", -1) if m < len(previous) else -2
+                    for m in self.free
+                ]
+            )
+            compared = before != -2
+            cost[:, compared] += self.change_weight * (
+                np.array(self.departments)[:, None] != before[None, compared]
+            )
+        position = {d: k for k, d in enumerate(self.departments)}
+        offsets = self.free - trainee.start
+        for preference in trainee.preferences:
+            if (k := position.get(self.department_index[preference.department])) is None:
+                continue
+            weight = preference.weight * self.preference_weight
+            if preference.not_before is not None:
+                cost[k] += weight * (offsets < preference.not_before)
+            if preference.not_after is not None:
+                cost[k] += weight * (offsets > preference.not_after)
+        return cost
+
+    def allowed_starts(self, department: int, length: int, adjacent_to_fixed: bool) -> frozenset[int] | None:
+        """Start positions where a part fits its window, its stretch and (if asked) touches a fixed run."""
+        requirement = self.requirement_of.get(department)
+        count = len(self.free)
+        low = high = None
+        if requirement is not None:
+            if requirement.earliest_start is not None:
+                low = self.trainee.start + requirement.earliest_start
+            if requirement.latest_end is not None:
+                high = self.trainee.start + requirement.latest_end
+        starts = set()
+        for p in range(count - length + 1):
+            if self.stretch[p] != self.stretch[p + length - 1]:
+                continue
+            if low is not None and self.free[p] < low:
+                continue
+            if high is not None and self.free[p + length - 1] >= high:
+                continue
+            if adjacent_to_fixed and not self._touches_fixed(department, p, p + length - 1):
+                continue
+            starts.add(p)
+        crosses = any(self.stretch[p] != self.stretch[p + length - 1] for p in range(count - length + 1))
+        if low is None and high is None and not adjacent_to_fixed and not crosses:
+            return None
+        return frozenset(starts)
+
+    def _touches_fixed(self, department: int, first: int, last: int) -> bool:
+        """Whether free months first..last (indices) continue a fixed run of the department."""
+        leave = self.trainee.leave
+        month = int(self.free[first]) - 1
+        while month in leave:
+            month -= 1
+        if self.fixed.get(month) == department:
+            return True
+        month = int(self.free[last]) + 1
+        while month in leave:
+            month += 1
+        return self.fixed.get(month) == department
+
+    @cached_property
+    def configurations(self) -> list[Configuration]:
+        """Every way to fill the free months: group choices times split choices (capped)."""
+        trainee = self.trainee
+        fixed_count: dict[int, int] = {}
+        for d in self.fixed.values():
+            fixed_count[d] = fixed_count.get(d, 0) + 1
+        base = {self.department_index[r.department]: r.months for r in trainee.requirements}
+        choices_per_group = [self._group_choices(group) for group in trainee.standard.groups]
+        configurations: list[Configuration] = []
+        for combination in itertools.product(*choices_per_group):
+            months = dict(base)
+            for chosen in combination:
+                for d, extra in chosen.items():
+                    months[d] = months.get(d, 0) + extra
+            if not self._within_partner_limits(months):
+                continue
+            if any(fixed_count.get(d, 0) > months.get(d, 0) for d in fixed_count):
+                continue
+            for parts in self._part_choices(months, fixed_count):
+                configurations.append(Configuration(months, parts))
+                if len(configurations) >= MAX_CONFIGURATIONS:
+                    return configurations
+        return configurations
+
+    def _group_choices(self, group: Group) -> list[dict[int, int]]:
+        indices = [self.department_index[c] for c in group.departments]
+        options = [0, *range(group.min_each, group.max_each + 1)]
+        result = []
+        for amounts in itertools.product(options, repeat=len(indices)):
+            if sum(amounts) != group.months:
+                continue
+            result.append({d: a for d, a in zip(indices, amounts, strict=True) if a})
+        return result
+
+    def _within_partner_limits(self, months: dict[int, int]) -> bool:
+        if not self.partner_keys:
+            return True
+        per_key: dict[str, int] = {}
+        for d, m in months.items():
+            key = self.partner_keys.get(d)
+            if key is not None:
+                per_key[key] = per_key.get(key, 0) + m
+        return sum(per_key.values()) <= self.partner_limits["total"] and all(
+            v <= self.partner_limits["per_subspecialty"] for v in per_key.values()
+        )
+
+    def _part_choices(self, months: dict[int, int], fixed_count: dict[int, int]) -> list[tuple[Part, ...]]:
+        per_department: list[list[tuple[Part, ...]]] = []
+        for d, total in months.items():
+            remaining = total - fixed_count.get(d, 0)
+            if remaining <= 0:
+                continue
+            options = self._department_parts(d, remaining, fixed_count.get(d, 0) > 0)
+            if not options:
+                return []
+            per_department.append(options)
+        return [tuple(p for parts in combo for p in parts) for combo in itertools.product(*per_department)]
+
+    def _department_parts(self, d: int, remaining: int, has_fixed: bool) -> list[tuple[Part, ...]]:
+        requirement = self.requirement_of.get(d)
+        max_segments = requirement.max_segments if requirement else 1
+        min_segment = requirement.min_segment_months if requirement else 1
+        early, late = self._start_end_weights(d)
+        fixed_runs = self._fixed_runs(d)
+
+        def part(length: int, adjacent: bool) -> Part:
+            return Part(d, length, self.allowed_starts(d, length, adjacent), early, late)
+
+        options: list[tuple[Part, ...]] = []
+        if has_fixed:
+            options.append((part(remaining, True),))
+        if fixed_runs < max_segments and remaining >= min_segment:
+            options.append((part(remaining, False),))
+            if fixed_runs + 2 <= max_segments:
+                for first in range(min_segment, remaining - min_segment + 1):
+                    if first <= remaining - first:
+                        options.append((part(first, False), part(remaining - first, False)))
+        return options
+
+    def _fixed_runs(self, d: int) -> int:
+        runs, previous = 0, None
+        for month in sorted(m for m, dep in self.fixed.items() if dep == d):
+            if previous is None or any(m not in self.trainee.leave for m in range(previous + 1, month)):
+                runs += 1
+            previous = month
+        return runs
+
+    def _start_end_weights(self, d: int) -> tuple[int, int]:
+        early = late = 0
+        for preference in self.trainee.preferences:
+            if self.department_index[preference.department] == d:
+                weight = preference.weight * self.preference_weight
+                if preference.prefer == "early":
+                    early += weight
+                elif preference.prefer == "late":
+                    late += weight
+        return early, late
+
+    @cached_property
+    def part_incidence(self) -> tuple[list[Part], np.ndarray]:
+        """The distinct parts over all configurations, and how often each configuration uses each."""
+        index: dict[Part, int] = {}
+        for configuration in self.configurations:
+            for part in configuration.parts:
+                index.setdefault(part, len(index))
+        incidence = np.zeros((len(self.configurations), len(index)))
+        for c, configuration in enumerate(self.configurations):
+            for part in configuration.parts:
+                incidence[c, index[part]] += 1
+        return list(index), incidence
+
+    @property
+    def kind(self) -> tuple:
+        """Trainees alike in everything that shapes their possible rows (preferences aside)."""
+        trainee = self.trainee
+        return (
+            trainee.standard.code,
+            trainee.start,
+            tuple(sorted(trainee.leave)),
+            tuple(sorted(self.fixed.items())),
+            trainee.extra_requirements,
+        )
+
+    # -- the oracle ---------------------------------------------------------------------------------
+
+    def layout(self, shared_cost: np.ndarray, tries: int = 3) -> tuple[float, np.ndarray] | None:
+        """The cheapest row this heuristic finds against `shared_cost[department, calendar month]`.
+
+        Returns (cost, row) where row holds one department index per calendar month of the programme
+        (-1 for leave), or None when no configuration could be laid out.
+        """
+        if len(self.free) == 0:
+            return 0.0, self.row_from({})
+        cost = shared_cost[np.ix_(np.array(self.departments), self.free)] + self.own_cost
+        cumulative = np.zeros((cost.shape[0], cost.shape[1] + 1))
+        np.cumsum(cost, axis=1, out=cumulative[:, 1:])
+        position = {d: k for k, d in enumerate(self.departments)}
+        # Departments with any cost here are placed as themselves; pooling them with look-alike parts
+        # would let the programme count on places those parts cannot all take.
+        pressure = (cost > 0).sum(axis=1)
+        costly = {self.departments[k] for k in np.argsort(-pressure)[:MAX_ALONE] if pressure[k]}
+        block_cache: dict[Part, np.ndarray] = {}
+
+        def block_costs(part: Part) -> np.ndarray:
+            costs = block_cache.get(part)
+            if costs is None:
+                k = position[part.department]
+                row = cumulative[k]
+                costs = row[part.length :] - row[: len(row) - part.length]
+                if part.early_weight:
+                    costs = costs + part.early_weight * (self.free[: len(costs)] - self.trainee.start)
+                if part.late_weight:
+                    last = self.free[part.length - 1 :]
+                    costs = costs + part.late_weight * (self.trainee.end - last - 1)
+                if part.starts is not None:
+                    mask = np.full(len(costs), INFEASIBLE)
+                    if part.starts:
+                        mask[list(part.starts)] = 0.0
+                    costs = costs + mask
+                block_cache[part] = costs
+            return costs
+
+        parts, incidence = self.part_incidence
+        cheapest = np.array([block_costs(part).min() for part in parts])
+        scores = incidence @ cheapest
+        ranked = np.argsort(scores, kind="stable")[:tries]
+        best: tuple[float, dict[int, Part]] | None = None
+        for index in ranked:
+            configuration = self.configurations[index]
+            found = _order_parts(configuration.parts, len(self.free), block_costs, costly)
+            if found is not None and (best is None or found[0] < best[0]):
+                best = found
+        if best is None or best[0] >= INFEASIBLE:
+            return None
+        return best[0], self.row_from(best[1])
+
+    def row_from(self, placed: dict[int, Part]) -> np.ndarray:
+        """A row over the programme's calendar months from parts placed at free-month indices."""
+        trainee = self.trainee
+        row = np.full(trainee.end - trainee.start, -1, dtype=np.int64)
+        for month, d in self.fixed.items():
+            row[month - trainee.start] = d
+        for p, part in placed.items():
+            row[self.free[p : p + part.length] - trainee.start] = part.department
+        return row
+
+    def codes(self, row: np.ndarray, department_codes: list[str]) -> list[str | None]:
+        """The solution format's list for this trainee: one entry per calendar month of the horizon."""
+        result: list[str | None] = [None] * self.horizon
+        for offset, d in enumerate(row):
+            result[self.trainee.start + offset] = LEAVE if d < 0 else department_codes[d]
+        return result
+
+
+def _order_parts(
+    parts, free_count: int, block_costs, costly: set[int]
+) -> tuple[float, dict[int, Part]] | None:
+    """The cheapest order of parts over the free months, by dynamic programming over class counts."""
+    classes: dict[tuple, list[Part]] = {}
+    for part in parts:
+        alone = part.department if part.department in costly else None
+        classes.setdefault((part.length, part.starts, alone), []).append(part)
+    keys = list(classes)
+    lengths = [key[0] for key in keys]
+    if sum(len(classes[k]) * k[0] for k in keys) != free_count:
+        return None
+    envelopes = [np.min([block_costs(p) for p in classes[key]], axis=0) for key in keys]
+    envelope_lists = [e.tolist() for e in envelopes]
+    limits = [len(classes[key]) for key in keys]
+    start = tuple(0 for _ in keys)
+    best: dict[tuple, tuple[float, tuple | None, int]] = {start: (0.0, None, -1)}
+    frontier = [start]
+    # States grow by one part per step; processing them in waves keeps every predecessor final.
+    for _ in range(len(parts)):
+        following: dict[tuple, None] = {}
+        for state in frontier:
+            cost_so_far = best[state][0]
+            position = sum(n * length for n, length in zip(state, lengths, strict=True))
+            for c, limit in enumerate(limits):
+                if state[c] >= limit or position + lengths[c] > free_count:
+                    continue
+                step = envelope_lists[c][position]
+                if step >= INFEASIBLE:
+                    continue
+                successor = (*state[:c], state[c] + 1, *state[c + 1 :])
+                total = cost_so_far + step
+                known = best.get(successor)
+                if known is None or total < known[0]:
+                    best[successor] = (total, state, c)
+                    following[successor] = None
+        frontier = list(following)
+    goal = tuple(limits)
+    if goal not in best:
+        return None
+    slots: dict[int, list[int]] = {}
+    walk: tuple | None = goal
+    while walk is not None and best[walk][1] is not None:
+        _, previous, c = best[walk]
+        assert previous is not None
+        position = sum(n * length for n, length in zip(previous, lengths, strict=True))
+        slots.setdefault(c, []).append(position)
+        walk = previous
+    placed: dict[int, Part] = {}
+    total = 0.0
+    for c, positions in slots.items():
+        members = classes[keys[c]]
+        assignment = _assign(members, positions, block_costs)
+        if assignment is None:
+            return None
+        for position, part in assignment:
+            placed[position] = part
+            total += float(block_costs(part)[position])
+    return total, placed
+
+
+def _assign(members: list[Part], positions: list[int], block_costs) -> list[tuple[int, Part]] | None:
+    """Give each place of a class one of its parts, at least total cost."""
+    if len(members) == 1:
+        return [(positions[0], members[0])]
+    matrix = [[float(block_costs(part)[p]) for p in positions] for part in members]
+    if len(members) <= 3:
+        best = min(
+            itertools.permutations(range(len(positions))),
+            key=lambda perm: sum(matrix[i][perm[i]] for i in range(len(members))),
+        )
+        return [(positions[best[i]], members[i]) for i in range(len(members))]
+    solver = linear_sum_assignment.SimpleLinearSumAssignment()
+    for i, row in enumerate(matrix):
+        for j, value in enumerate(row):
+            solver.add_arc_with_cost(i, j, int(min(value, INFEASIBLE)))
+    if solver.solve() != solver.OPTIMAL:
+        return None
+    return [(positions[solver.right_mate(i)], members[i]) for i in range(len(members))]
+
+
+def compile_trainees(instance: Instance) -> tuple[list[str], list[TraineeProblem]]:
+    codes = list(instance.departments)
+    index = {code: i for i, code in enumerate(codes)}
+    partner_keys = {index[c]: d.partner for c, d in instance.departments.items() if d.partner}
+    problems = [
+        TraineeProblem(
+            trainee,
+            index,
+            instance.horizon,
+            partner_keys,
+            instance.partner_limits,
+            instance.weights["change"],
+            instance.weights["preference"],
+        )
+        for trainee in instance.trainees
+    ]
+    # Configurations take a while to enumerate; trainees alike (and without start or end preferences,
+    # which live on the parts) share them.
+    shared: dict[tuple, TraineeProblem] = {}
+    for problem in problems:
+        if any(p.prefer for p in problem.trainee.preferences):
+            continue
+        first = shared.setdefault(problem.kind, problem)
+        if first is not problem:
+            problem.__dict__["configurations"] = first.configurations
+            problem.__dict__["part_incidence"] = first.part_incidence
+    return codes, problems
