@@ -93,9 +93,10 @@ def solve_instance(
 
     # Polish the soft objective without giving back overload.
     search.reset_to(best_rows)
-    polish_until = (
-        deadline if best.overload == bounds.total_overload() else min(deadline, time.monotonic() + 0.5)
-    )
+    settled = best.overload == bounds.total_overload()
+    polish_until = deadline if settled else min(deadline, time.monotonic() + 0.5)
+    if best.objective <= bounds.objective():
+        polish_until = 0.0  # the bound is met: nothing left to gain
     order = rng.permutation(len(problems))
     for k, i in enumerate(order):
         if time.monotonic() >= polish_until:
@@ -204,11 +205,21 @@ class _Search:
     # -- costs ---------------------------------------------------------------------------------------
 
     def marginal_cost(self, guided: bool) -> np.ndarray:
-        """What adding one trainee to each department-month costs, given everyone else."""
+        """What adding one trainee to each department-month costs, given everyone else.
+
+        Guided (building and repairing), a full cell also costs its accumulated penalty, and every cell
+        a little for how full it is, so that trainees alike spread out instead of queueing for the same
+        months; the spread term stays below one overload.
+        """
         full = self.load >= self.capacity
-        cost = full * (self.weights["overload"] * (1.0 + (self.penalty if guided else 0.0)))
+        overload = self.weights["overload"]
         short = self.load < self.minimum
-        return cost - short * self.weights["underfill"]
+        cost = (
+            full * (overload * (1.0 + (self.penalty if guided else 0.0))) - short * self.weights["underfill"]
+        )
+        if guided:
+            cost = cost + (overload / 100.0) * self.load / np.maximum(self.capacity, 1)
+        return cost
 
     def row_cost(self, i: int, row: np.ndarray, shared: np.ndarray) -> float:
         problem = self.problems[i]
@@ -242,7 +253,7 @@ class _Search:
                 fresh.append(i)
         fresh.sort(key=lambda i: (len(self.problems[i].configurations), self.rng.random()))
         for i in fresh:
-            self.place(i, self.lay_out(i, self.marginal_cost(guided=False)))
+            self.place(i, self.lay_out(i, self.marginal_cost(guided=True)))
 
     def department_overload(self) -> np.ndarray:
         return np.maximum(self.load - self.capacity, 0).sum(axis=1)

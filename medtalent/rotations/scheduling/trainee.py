@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 from ortools.graph.python import linear_sum_assignment
@@ -62,6 +62,7 @@ class TraineeProblem:
     fixed: dict[int, int] = field(init=False)
     free: np.ndarray = field(init=False)  # calendar months to fill, in order
     stretch: np.ndarray = field(init=False)  # free index -> stretch number (fixed months cut stretches)
+    _starts: dict[tuple[int, int, bool], frozenset[int] | None] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         trainee = self.trainee
@@ -121,6 +122,12 @@ class TraineeProblem:
 
     def allowed_starts(self, department: int, length: int, adjacent_to_fixed: bool) -> frozenset[int] | None:
         """Start positions where a part fits its window, its stretch and (if asked) touches a fixed run."""
+        key = (department, length, adjacent_to_fixed)
+        if key not in self._starts:
+            self._starts[key] = self._allowed_starts(department, length, adjacent_to_fixed)
+        return self._starts[key]
+
+    def _allowed_starts(self, department: int, length: int, adjacent_to_fixed: bool) -> frozenset[int] | None:
         requirement = self.requirement_of.get(department)
         count = len(self.free)
         low = high = None
@@ -356,62 +363,82 @@ class TraineeProblem:
 def _order_parts(
     parts, free_count: int, block_costs, costly: set[int]
 ) -> tuple[float, dict[int, Part]] | None:
-    """The cheapest order of parts over the free months, by dynamic programming over class counts."""
+    """The cheapest order of parts over the free months, by dynamic programming over class counts.
+
+    A state counts the parts of each class placed so far; the next start month is the sum of their
+    lengths. The programme runs in waves (one more part per wave), each class's step vectorised over all
+    states of the wave.
+    """
     classes: dict[tuple, list[Part]] = {}
     for part in parts:
         alone = part.department if part.department in costly else None
         classes.setdefault((part.length, part.starts, alone), []).append(part)
     keys = list(classes)
-    lengths = [key[0] for key in keys]
     if sum(len(classes[k]) * k[0] for k in keys) != free_count:
         return None
-    envelopes = [np.min([block_costs(p) for p in classes[key]], axis=0) for key in keys]
-    envelope_lists = [e.tolist() for e in envelopes]
-    limits = [len(classes[key]) for key in keys]
-    start = tuple(0 for _ in keys)
-    best: dict[tuple, tuple[float, tuple | None, int]] = {start: (0.0, None, -1)}
-    frontier = [start]
-    # States grow by one part per step; processing them in waves keeps every predecessor final.
-    for _ in range(len(parts)):
-        following: dict[tuple, None] = {}
-        for state in frontier:
-            cost_so_far = best[state][0]
-            position = sum(n * length for n, length in zip(state, lengths, strict=True))
-            for c, limit in enumerate(limits):
-                if state[c] >= limit or position + lengths[c] > free_count:
-                    continue
-                step = envelope_lists[c][position]
-                if step >= INFEASIBLE:
-                    continue
-                successor = (*state[:c], state[c] + 1, *state[c + 1 :])
-                total = cost_so_far + step
-                known = best.get(successor)
-                if known is None or total < known[0]:
-                    best[successor] = (total, state, c)
-                    following[successor] = None
-        frontier = list(following)
-    goal = tuple(limits)
-    if goal not in best:
+    shape = tuple((key[0], len(classes[key])) for key in keys)
+    counts, radix, position, waves = _state_space(shape)
+    envelopes = []
+    for key in keys:
+        envelope = np.full(free_count + 1, INFEASIBLE)
+        lowest = np.min([block_costs(p) for p in classes[key]], axis=0)
+        envelope[: len(lowest)] = lowest
+        envelopes.append(envelope)
+    cost = np.full(len(counts), INFEASIBLE)
+    cost[0] = 0.0
+    for wave in waves[:-1]:
+        states = wave[cost[wave] < INFEASIBLE]
+        if len(states) == 0:
+            return None
+        for c, (_, limit) in enumerate(shape):
+            movable = states[counts[states, c] < limit]
+            if len(movable) == 0:
+                continue
+            candidate = cost[movable] + envelopes[c][position[movable]]
+            successors = movable + radix[c]
+            cost[successors] = np.minimum(cost[successors], candidate)
+    goal = len(counts) - 1
+    if cost[goal] >= INFEASIBLE:
         return None
     slots: dict[int, list[int]] = {}
-    walk: tuple | None = goal
-    while walk is not None and best[walk][1] is not None:
-        _, previous, c = best[walk]
-        assert previous is not None
-        position = sum(n * length for n, length in zip(previous, lengths, strict=True))
-        slots.setdefault(c, []).append(position)
-        walk = previous
+    state = goal
+    while state != 0:
+        for c in range(len(shape)):
+            if counts[state, c] == 0:
+                continue
+            previous = state - radix[c]
+            step = cost[previous] + envelopes[c][position[previous]]
+            if abs(step - cost[state]) <= 1e-6 * max(1.0, abs(cost[state])):
+                slots.setdefault(c, []).append(int(position[previous]))
+                state = previous
+                break
+        else:  # pragma: no cover - the costs above always leave a predecessor
+            return None
     placed: dict[int, Part] = {}
     total = 0.0
     for c, positions in slots.items():
-        members = classes[keys[c]]
-        assignment = _assign(members, positions, block_costs)
+        assignment = _assign(classes[keys[c]], positions, block_costs)
         if assignment is None:
             return None
-        for position, part in assignment:
-            placed[position] = part
-            total += float(block_costs(part)[position])
+        for start, part in assignment:
+            placed[start] = part
+            total += float(block_costs(part)[start])
     return total, placed
+
+
+@lru_cache(maxsize=1024)
+def _state_space(
+    shape: tuple[tuple[int, int], ...],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
+    """All count vectors for classes of (length, count), in mixed radix, with positions and waves."""
+    counts = np.array(list(itertools.product(*[range(n + 1) for _, n in shape])), dtype=np.int64)
+    sizes = [n + 1 for _, n in shape]
+    radix = np.array([int(np.prod(sizes[c + 1 :])) for c in range(len(shape))], dtype=np.int64)
+    lengths = np.array([length for length, _ in shape], dtype=np.int64)
+    position = counts @ lengths
+    level = counts.sum(axis=1)
+    waves = [np.flatnonzero(level == k) for k in range(int(level.max()) + 1)]
+    return counts, radix, position, waves
 
 
 def _assign(members: list[Part], positions: list[int], block_costs) -> list[tuple[int, Part]] | None:
