@@ -229,9 +229,9 @@ class _Search:
         own += changed_months(problem, row, self.codes) * self.weights["change"]
         return float(shared[row[working], months[working]].sum()) + own
 
-    def lay_out(self, i: int, shared: np.ndarray) -> np.ndarray:
+    def lay_out(self, i: int, shared: np.ndarray, tries: int = 3) -> np.ndarray:
         problem = self.problems[i]
-        found = problem.layout(shared)
+        found = problem.layout(shared, tries)
         if found is not None and row_is_valid(problem, found[1]):
             return found[1]
         exact = solve_trainee(problem, self.codes, shared, time_limit=2.0)
@@ -253,7 +253,7 @@ class _Search:
                 fresh.append(i)
         fresh.sort(key=lambda i: (len(self.problems[i].configurations), self.rng.random()))
         for i in fresh:
-            self.place(i, self.lay_out(i, self.marginal_cost(guided=True)))
+            self.place(i, self.lay_out(i, self.marginal_cost(guided=True), tries=1))
 
     def department_overload(self) -> np.ndarray:
         return np.maximum(self.load - self.capacity, 0).sum(axis=1)
