@@ -98,6 +98,7 @@ class LowerBounds:
         self.problems = problems
         self.overload: dict[int, int] = {}  # department -> proven bound on its overload
         self.exact: dict[int, bool] = {}
+        self.limit_used: dict[int, float] = {}
         self._soft: tuple[int, int, int] | None = None
         self._classes: dict[int, list[tuple[int, list[frozenset[int]] | None]]] = {}
 
@@ -120,7 +121,9 @@ class LowerBounds:
         return most
 
     def department(self, d: int, time_limit: float) -> int:
-        if d not in self.overload:
+        """The department's proven overload bound; an unfinished one is retried with more time."""
+        if d not in self.overload or (not self.exact[d] and time_limit > self.limit_used.get(d, 0.0)):
+            self.limit_used[d] = time_limit
             classes = self.classes(d)
             most = self.most(d, classes)
             critical = [t for t in range(len(most)) if most[t] > self.capacity[d, t]]
@@ -131,6 +134,9 @@ class LowerBounds:
             self.overload[d] = max(value, self.overload.get(d, 0))
             self.exact[d] = bool(exact)
         return self.overload[d]
+
+    def settled(self, d: int) -> bool:
+        return self.exact.get(d, False)
 
     def total_overload(self) -> int:
         return sum(self.overload.values())

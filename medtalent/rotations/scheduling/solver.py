@@ -29,6 +29,7 @@ from .model import SOLUTION_FORMAT, read_instance
 from .trainee import TraineeProblem, compile_trainees
 
 Progress = Callable[[dict[str, Any]], bool | None]
+STALL_SECONDS = 0.3  # repair time without progress before departments' bounds are (re)computed
 
 
 class Cancelled(Exception):
@@ -78,36 +79,46 @@ def solve_instance(
     reporter.best(best.overload, best.objective)
 
     # Repair: guided local search on the departments whose overload is still above their own bound.
+    # Bounds are computed only for departments the search cannot clear by itself: when it stalls, with
+    # a time budget that doubles each time.
+    best_overload = best.overload
+    settled_at = None
+    budget, stalled_since = 0.1, time.monotonic()
     while time.monotonic() < deadline:
-        for d in np.flatnonzero(search.department_overload()):
-            bounds.department(int(d), time_limit=max(0.2, (deadline - time.monotonic()) / 4))
-        reporter.bounds(bounds.total_overload(), bounds.objective())
-        reporter("repair", 10 + 70 * _share(started, deadline))
-        if best.overload == bounds.total_overload():
+        if best_overload == bounds.total_overload():
+            settled_at = time.monotonic() - started
             break
+        if time.monotonic() - stalled_since > STALL_SECONDS:
+            for d in np.flatnonzero(search.department_overload()):
+                bounds.department(int(d), time_limit=min(budget, max(0.05, deadline - time.monotonic())))
+            reporter.bounds(bounds.total_overload(), bounds.objective())
+            budget, stalled_since = budget * 2, time.monotonic()
+            continue
         search.repair_step(bounds.overload)
-        if search.overload() < best.overload:
-            best_rows = [row.copy() for row in search.rows]
-            best = figures(instance, problems, best_rows, codes)
-            reporter.best(best.overload, best.objective)
+        if (current := search.overload()) < best_overload:
+            best_rows, best_overload = [row.copy() for row in search.rows], current
+            stalled_since = time.monotonic()
+            reporter.best(best_overload, None)
+        reporter("repair", 10 + 70 * _share(started, deadline))
+    reporter.bounds(bounds.total_overload(), bounds.objective())
 
-    # Polish the soft objective without giving back overload.
+    # Polish the soft objective without giving back overload, pass after pass while it pays.
     search.reset_to(best_rows)
-    settled = best.overload == bounds.total_overload()
-    polish_until = deadline if settled else min(deadline, time.monotonic() + 0.5)
-    if best.objective <= bounds.objective():
-        polish_until = 0.0  # the bound is met: nothing left to gain
-    order = rng.permutation(len(problems))
-    for k, i in enumerate(order):
-        if time.monotonic() >= polish_until:
-            break
-        search.polish(int(i))
-        if k % 50 == 0:
-            reporter("polish", 80 + 20 * _share(started, deadline))
-    final = figures(instance, problems, search.rows, codes)
-    if (final.overload, final.objective) <= (best.overload, best.objective):
-        best_rows, best = search.rows, final
+    best = figures(instance, problems, best_rows, codes)
     reporter.best(best.overload, best.objective)
+    polish_until = deadline if settled_at is not None else min(deadline, time.monotonic() + 0.5)
+    improved = True
+    while improved and best.objective > bounds.objective() and time.monotonic() < polish_until:
+        improved = False
+        for i in rng.permutation(len(problems)):
+            if time.monotonic() >= polish_until:
+                break
+            improved |= search.polish(int(i))
+            reporter("polish", 80 + 20 * _share(started, deadline))
+        final = figures(instance, problems, search.rows, codes)
+        if (final.overload, final.objective) < (best.overload, best.objective):
+            best_rows, best = [row.copy() for row in search.rows], final
+            reporter.best(best.overload, best.objective)
     objective_bound = bounds.objective()
 
     status = "optimal" if best.objective == objective_bound else "feasible"
@@ -127,6 +138,7 @@ def solve_instance(
         "objective_lower_bound": objective_bound,
         "changed_trainee_months": best.changed_trainee_months,
         "elapsed_seconds": round(elapsed, 3),
+        "overload_settled_seconds": None if settled_at is None else round(settled_at, 3),
         "diagnostics": _overload_diagnostics(problems, best_rows, capacity, codes),
     }
 
@@ -147,8 +159,10 @@ class _Reporter:
     def bounds(self, overload: int, objective: int) -> None:
         self.figures.update(overload_lower_bound=overload, objective_lower_bound=objective)
 
-    def best(self, overload: int, objective: int) -> None:
-        self.figures.update(overload=overload, objective=objective)
+    def best(self, overload: int, objective: int | None) -> None:
+        self.figures["overload"] = overload
+        if objective is not None:
+            self.figures["objective"] = objective
 
     def __call__(self, phase: str, percent: float) -> None:
         now = time.monotonic()
@@ -251,7 +265,7 @@ class _Search:
                 self.place(i, previous)
             else:
                 fresh.append(i)
-        fresh.sort(key=lambda i: (len(self.problems[i].configurations), self.rng.random()))
+        fresh.sort(key=lambda i: (self.problems[i].configuration_count, self.rng.random()))
         for i in fresh:
             self.place(i, self.lay_out(i, self.marginal_cost(guided=True), tries=1))
 
@@ -280,12 +294,14 @@ class _Search:
         new = self.lay_out(i, shared)
         self.place(i, new if self.row_cost(i, new, shared) <= self.row_cost(i, old, shared) + 1e-9 else old)
 
-    def polish(self, i: int) -> None:
+    def polish(self, i: int) -> bool:
+        """Re-lay one trainee against the true costs; keep the new row only if it is strictly better."""
         old = self.take_out(i)
         shared = self.marginal_cost(guided=False)
         new = self.lay_out(i, shared)
         keep_new = self.row_cost(i, new, shared) < self.row_cost(i, old, shared) - 1e-9
         self.place(i, new if keep_new else old)
+        return keep_new
 
 
 def _previous_row(problem: TraineeProblem) -> np.ndarray | None:
@@ -309,7 +325,7 @@ def _infeasible_trainees(problems: list[TraineeProblem], codes: list[str]) -> li
         if problem.kind in checked:
             continue
         checked.add(problem.kind)
-        if problem.configurations:
+        if problem.configuration_count:
             found = problem.layout(np.zeros((len(codes), problem.horizon)), tries=5)
             if found is not None and row_is_valid(problem, found[1]):
                 continue

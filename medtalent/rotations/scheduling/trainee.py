@@ -38,14 +38,13 @@ class Part:
     department: int  # index into the instance's department list
     length: int
     starts: frozenset[int] | None  # allowed start positions (free-month indices); None = anywhere
-    early_weight: int = 0  # preference costs tied to the part's first or last month
-    late_weight: int = 0
 
 
 @dataclass
-class Configuration:
-    months: dict[int, int]  # department index -> months in the programme, fixed ones included
-    parts: tuple[Part, ...]
+class Shape:
+    parts: list[tuple[int, int, bool]]  # distinct (department, length, continues a fixed run)
+    configurations: list[tuple[int, ...]]  # each: indices into `parts`
+    incidence: np.ndarray  # configurations x parts: how often each configuration uses each part
 
 
 @dataclass
@@ -59,6 +58,7 @@ class TraineeProblem:
     partner_limits: dict[str, int]
     change_weight: int
     preference_weight: int
+    shapes: dict[tuple, Shape] = field(default_factory=dict)  # shared by the instance's trainees
     fixed: dict[int, int] = field(init=False)
     free: np.ndarray = field(init=False)  # calendar months to fill, in order
     stretch: np.ndarray = field(init=False)  # free index -> stretch number (fixed months cut stretches)
@@ -165,16 +165,51 @@ class TraineeProblem:
             month += 1
         return self.fixed.get(month) == department
 
+    # A configuration's shape (which departments, how many months, how they split, whether a part must
+    # continue a fixed run) depends only on the standard and the months already fixed, so trainees alike
+    # in those share one enumeration through `shapes`. Only the start sets are the trainee's own.
+
     @cached_property
-    def configurations(self) -> list[Configuration]:
-        """Every way to fill the free months: group choices times split choices (capped)."""
-        trainee = self.trainee
+    def shape_key(self) -> tuple:
         fixed_count: dict[int, int] = {}
         for d in self.fixed.values():
             fixed_count[d] = fixed_count.get(d, 0) + 1
+        runs = tuple(sorted((d, self._fixed_runs(d)) for d in fixed_count))
+        return (
+            self.trainee.standard.code,
+            self.trainee.extra_requirements,
+            tuple(sorted(fixed_count.items())),
+            runs,
+        )
+
+    @cached_property
+    def shape(self) -> Shape:
+        shape = self.shapes.get(self.shape_key)
+        if shape is None:
+            shape = self.shapes[self.shape_key] = self._enumerate_shape()
+        return shape
+
+    @property
+    def configuration_count(self) -> int:
+        return len(self.shape.configurations)
+
+    @cached_property
+    def parts(self) -> list[Part]:
+        """The shape's distinct parts with this trainee's start sets, in the shape's order."""
+        return [
+            Part(d, length, self.allowed_starts(d, length, adjacent))
+            for d, length, adjacent in self.shape.parts
+        ]
+
+    def _enumerate_shape(self) -> Shape:
+        """Every way to fill the free months: group choices times split choices (capped)."""
+        trainee = self.trainee
+        fixed_count = dict(self.shape_key[2])
         base = {self.department_index[r.department]: r.months for r in trainee.requirements}
         choices_per_group = [self._group_choices(group) for group in trainee.standard.groups]
-        configurations: list[Configuration] = []
+        index: dict[tuple[int, int, bool], int] = {}
+        options_cache: dict[tuple[int, int], list[tuple[tuple[int, int, bool], ...]]] = {}
+        configurations: list[tuple[int, ...]] = []
         for combination in itertools.product(*choices_per_group):
             months = dict(base)
             for chosen in combination:
@@ -182,13 +217,27 @@ class TraineeProblem:
                     months[d] = months.get(d, 0) + extra
             if not self._within_partner_limits(months):
                 continue
-            if any(fixed_count.get(d, 0) > months.get(d, 0) for d in fixed_count):
+            if any(fixed_count[d] > months.get(d, 0) for d in fixed_count):
                 continue
-            for parts in self._part_choices(months, fixed_count):
-                configurations.append(Configuration(months, parts))
+            per_department = []
+            for d, total in months.items():
+                remaining = total - fixed_count.get(d, 0)
+                if remaining > 0:
+                    key = (d, remaining)
+                    if key not in options_cache:
+                        options_cache[key] = self._department_parts(d, remaining, d in fixed_count)
+                    per_department.append(options_cache[key])
+            for combo in itertools.product(*per_department):
+                configurations.append(
+                    tuple(index.setdefault(part, len(index)) for parts in combo for part in parts)
+                )
                 if len(configurations) >= MAX_CONFIGURATIONS:
-                    return configurations
-        return configurations
+                    break
+        incidence = np.zeros((len(configurations), len(index)))
+        for c, members in enumerate(configurations):
+            for k in members:
+                incidence[c, k] += 1
+        return Shape(list(index), configurations, incidence)
 
     def _group_choices(self, group: Group) -> list[dict[int, int]]:
         indices = [self.department_index[c] for c in group.departments]
@@ -212,37 +261,23 @@ class TraineeProblem:
             v <= self.partner_limits["per_subspecialty"] for v in per_key.values()
         )
 
-    def _part_choices(self, months: dict[int, int], fixed_count: dict[int, int]) -> list[tuple[Part, ...]]:
-        per_department: list[list[tuple[Part, ...]]] = []
-        for d, total in months.items():
-            remaining = total - fixed_count.get(d, 0)
-            if remaining <= 0:
-                continue
-            options = self._department_parts(d, remaining, fixed_count.get(d, 0) > 0)
-            if not options:
-                return []
-            per_department.append(options)
-        return [tuple(p for parts in combo for p in parts) for combo in itertools.product(*per_department)]
-
-    def _department_parts(self, d: int, remaining: int, has_fixed: bool) -> list[tuple[Part, ...]]:
+    def _department_parts(
+        self, d: int, remaining: int, has_fixed: bool
+    ) -> list[tuple[tuple[int, int, bool], ...]]:
+        """How a department's remaining months may be cut: continuing a fixed run, whole, or in two."""
         requirement = self.requirement_of.get(d)
         max_segments = requirement.max_segments if requirement else 1
         min_segment = requirement.min_segment_months if requirement else 1
-        early, late = self._start_end_weights(d)
         fixed_runs = self._fixed_runs(d)
-
-        def part(length: int, adjacent: bool) -> Part:
-            return Part(d, length, self.allowed_starts(d, length, adjacent), early, late)
-
-        options: list[tuple[Part, ...]] = []
+        options: list[tuple[tuple[int, int, bool], ...]] = []
         if has_fixed:
-            options.append((part(remaining, True),))
+            options.append(((d, remaining, True),))
         if fixed_runs < max_segments and remaining >= min_segment:
-            options.append((part(remaining, False),))
+            options.append(((d, remaining, False),))
             if fixed_runs + 2 <= max_segments:
                 for first in range(min_segment, remaining - min_segment + 1):
                     if first <= remaining - first:
-                        options.append((part(first, False), part(remaining - first, False)))
+                        options.append(((d, first, False), (d, remaining - first, False)))
         return options
 
     def _fixed_runs(self, d: int) -> int:
@@ -253,29 +288,20 @@ class TraineeProblem:
             previous = month
         return runs
 
-    def _start_end_weights(self, d: int) -> tuple[int, int]:
-        early = late = 0
-        for preference in self.trainee.preferences:
-            if self.department_index[preference.department] == d:
-                weight = preference.weight * self.preference_weight
-                if preference.prefer == "early":
-                    early += weight
-                elif preference.prefer == "late":
-                    late += weight
-        return early, late
-
     @cached_property
-    def part_incidence(self) -> tuple[list[Part], np.ndarray]:
-        """The distinct parts over all configurations, and how often each configuration uses each."""
-        index: dict[Part, int] = {}
-        for configuration in self.configurations:
-            for part in configuration.parts:
-                index.setdefault(part, len(index))
-        incidence = np.zeros((len(self.configurations), len(index)))
-        for c, configuration in enumerate(self.configurations):
-            for part in configuration.parts:
-                incidence[c, index[part]] += 1
-        return list(index), incidence
+    def start_end_weights(self) -> dict[int, tuple[int, int]]:
+        """Per department, the weights of the trainee's "early" and "late" preferences."""
+        weights: dict[int, tuple[int, int]] = {}
+        for preference in self.trainee.preferences:
+            d = self.department_index[preference.department]
+            early, late = weights.get(d, (0, 0))
+            weight = preference.weight * self.preference_weight
+            if preference.prefer == "early":
+                early += weight
+            elif preference.prefer == "late":
+                late += weight
+            weights[d] = (early, late)
+        return weights
 
     @property
     def kind(self) -> tuple:
@@ -315,11 +341,11 @@ class TraineeProblem:
                 k = position[part.department]
                 row = cumulative[k]
                 costs = row[part.length :] - row[: len(row) - part.length]
-                if part.early_weight:
-                    costs = costs + part.early_weight * (self.free[: len(costs)] - self.trainee.start)
-                if part.late_weight:
-                    last = self.free[part.length - 1 :]
-                    costs = costs + part.late_weight * (self.trainee.end - last - 1)
+                early, late = self.start_end_weights.get(part.department, (0, 0))
+                if early:
+                    costs = costs + early * (self.free[: len(costs)] - self.trainee.start)
+                if late:
+                    costs = costs + late * (self.trainee.end - self.free[part.length - 1 :] - 1)
                 if part.starts is not None:
                     mask = np.full(len(costs), INFEASIBLE)
                     if part.starts:
@@ -328,14 +354,14 @@ class TraineeProblem:
                 block_cache[part] = costs
             return costs
 
-        parts, incidence = self.part_incidence
+        parts = self.parts
         cheapest = np.array([block_costs(part).min() for part in parts])
-        scores = incidence @ cheapest
+        scores = self.shape.incidence @ cheapest
         ranked = np.argsort(scores, kind="stable")[:tries]
         best: tuple[float, dict[int, Part]] | None = None
         for index in ranked:
-            configuration = self.configurations[index]
-            found = _order_parts(configuration.parts, len(self.free), block_costs, costly)
+            chosen = [parts[k] for k in self.shape.configurations[index]]
+            found = _order_parts(chosen, len(self.free), block_costs, costly)
             if found is not None and (best is None or found[0] < best[0]):
                 best = found
         if best is None or best[0] >= INFEASIBLE:
@@ -465,6 +491,7 @@ def compile_trainees(instance: Instance) -> tuple[list[str], list[TraineeProblem
     codes = list(instance.departments)
     index = {code: i for i, code in enumerate(codes)}
     partner_keys = {index[c]: d.partner for c, d in instance.departments.items() if d.partner}
+    shapes: dict[tuple, Shape] = {}
     problems = [
         TraineeProblem(
             trainee,
@@ -474,17 +501,8 @@ def compile_trainees(instance: Instance) -> tuple[list[str], list[TraineeProblem
             instance.partner_limits,
             instance.weights["change"],
             instance.weights["preference"],
+            shapes,
         )
         for trainee in instance.trainees
     ]
-    # Configurations take a while to enumerate; trainees alike (and without start or end preferences,
-    # which live on the parts) share them.
-    shared: dict[tuple, TraineeProblem] = {}
-    for problem in problems:
-        if any(p.prefer for p in problem.trainee.preferences):
-            continue
-        first = shared.setdefault(problem.kind, problem)
-        if first is not problem:
-            problem.__dict__["configurations"] = first.configurations
-            problem.__dict__["part_incidence"] = first.part_incidence
     return codes, problems
