@@ -325,6 +325,9 @@ def _infeasible_trainees(problems: list[TraineeProblem], codes: list[str]) -> li
         if problem.kind in checked:
             continue
         checked.add(problem.kind)
+        previous = _previous_row(problem)
+        if previous is not None and row_is_valid(problem, previous):
+            continue
         if problem.configuration_count:
             found = problem.layout(np.zeros((len(codes), problem.horizon)), tries=5)
             if found is not None and row_is_valid(problem, found[1]):
