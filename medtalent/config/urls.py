@@ -18,4 +18,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("medtalent.core.urls")),
     path("", include("medtalent.people.urls")),
+    path("rotations/", include("medtalent.rotations.urls")),
 ]

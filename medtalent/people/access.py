@@ -34,6 +34,8 @@ class Scope:
     head_department_ids: frozenset[int]
     teacher_department_ids: frozenset[int]
     member_institution_ids: frozenset[int]
+    # Programme officers alone (talent officers excluded): they run training, e.g. rotation standards.
+    programme_officer_institution_ids: frozenset[int] = frozenset()
 
     def has_role(self, *roles: str) -> bool:
         return self.is_admin or bool(self.roles.intersection(roles))
@@ -50,13 +52,22 @@ def register_private_visibility(provider: PersonVisibilityProvider) -> None:
     _private_providers.append(provider)
 
 
+def _family_rows(institution_ids: set[int]) -> list[tuple[int, int | None]]:
+    """``(pk, parent_id)`` of the institutions and their affiliates, in one query."""
+    if not institution_ids:
+        return []
+    return list(
+        Institution.objects.filter(Q(pk__in=institution_ids) | Q(parent_id__in=institution_ids)).values_list(
+            "pk", "parent_id"
+        )
+    )
+
+
 def _institution_families(institution_ids: set[int], *, with_parents: bool = False) -> frozenset[int]:
     """The institutions plus their affiliates (and, for membership, the parent they belong to)."""
     if not institution_ids:
         return frozenset()
-    rows = Institution.objects.filter(
-        Q(pk__in=institution_ids) | Q(parent_id__in=institution_ids)
-    ).values_list("pk", "parent_id")
+    rows = _family_rows(institution_ids)
     family = {pk for pk, _parent in rows}
     if with_parents:
         family |= {parent for pk, parent in rows if pk in institution_ids and parent}
@@ -79,19 +90,22 @@ def scope_for(user: Any) -> Scope:
         return frozenset(dept for role, _i, dept in assignments if role == wanted and dept)
 
     person = user.person if user.person_id else None
+    programme_ids = institutions_of(Role.PROGRAMME_OFFICER)
+    officer_rows = _family_rows(institutions_of(Role.PROGRAMME_OFFICER, Role.TALENT_OFFICER))
     member_ids = {inst for _r, inst, _d in assignments} | ({person.institution_id} if person else set())
     scope = Scope(
         user_id=user.pk,
         person_id=user.person_id,
         is_admin=user.is_superuser or Role.PLATFORM_ADMIN in roles,
         roles=roles,
-        officer_institution_ids=_institution_families(
-            institutions_of(Role.PROGRAMME_OFFICER, Role.TALENT_OFFICER)
-        ),
+        officer_institution_ids=frozenset(pk for pk, _parent in officer_rows),
         leader_institution_ids=_institution_families(institutions_of(Role.LEADER)),
         head_department_ids=departments_of(Role.DEPARTMENT_HEAD),
         teacher_department_ids=departments_of(Role.CLINICAL_TEACHER),
         member_institution_ids=_institution_families(member_ids, with_parents=True),
+        programme_officer_institution_ids=frozenset(
+            pk for pk, parent in officer_rows if pk in programme_ids or parent in programme_ids
+        ),
     )
     user._medtalent_scope = scope
     return scope

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "ninja",
     "medtalent.core",
     "medtalent.people",
+    "medtalent.rotations",
 ]
 
 MIDDLEWARE = [

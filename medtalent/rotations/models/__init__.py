@@ -1,0 +1,21 @@
+from .capacity import DepartmentCapacity
+from .schedules import BlockKind, BlockStatus, RotationBlock, Schedule, ScheduleStatus
+from .standards import DEFAULT_TOTAL_MONTHS, RotationEnrolment, RotationStandard, StandardEdition
+from .trainees import Leave, LeaveReason, MentorResearchCapacity, ResearchWindow
+
+__all__ = [
+    "DEFAULT_TOTAL_MONTHS",
+    "BlockKind",
+    "BlockStatus",
+    "DepartmentCapacity",
+    "Leave",
+    "LeaveReason",
+    "MentorResearchCapacity",
+    "ResearchWindow",
+    "RotationBlock",
+    "RotationEnrolment",
+    "RotationStandard",
+    "Schedule",
+    "ScheduleStatus",
+    "StandardEdition",
+]
