@@ -13,6 +13,7 @@ there are places); placements alike there are one choice, which keeps the progra
 from __future__ import annotations
 
 import math
+from functools import cached_property
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -96,9 +97,9 @@ class LowerBounds:
             kinds.setdefault(problem.kind, []).append(i)
         self.kinds = [(problems[members[0]], len(members)) for members in kinds.values()]
         self.problems = problems
-        self.overload: dict[int, int] = {}  # department -> proven bound on its overload
-        self.exact: dict[int, bool] = {}
-        self.limit_used: dict[int, float] = {}
+        self.overload: dict[tuple[int, ...], int] = {}  # cluster -> proven bound on its overload
+        self.exact: dict[tuple[int, ...], bool] = {}
+        self.limit_used: dict[tuple[int, ...], float] = {}
         self._soft: tuple[int, int, int] | None = None
         self._classes: dict[int, list[tuple[int, list[frozenset[int]] | None]]] = {}
 
@@ -120,26 +121,100 @@ class LowerBounds:
                 most[list(reachable)] += size
         return most
 
-    def department(self, d: int, time_limit: float) -> int:
-        """The department's proven overload bound; an unfinished one is retried with more time."""
-        if d not in self.overload or (not self.exact[d] and time_limit > self.limit_used.get(d, 0.0)):
-            self.limit_used[d] = time_limit
-            classes = self.classes(d)
-            most = self.most(d, classes)
-            critical = [t for t in range(len(most)) if most[t] > self.capacity[d, t]]
-            if critical:
-                value, exact = _department_overload(classes, critical, self.capacity[d], most, time_limit)
-            else:
-                value, exact = 0, True
-            self.overload[d] = max(value, self.overload.get(d, 0))
-            self.exact[d] = bool(exact)
-        return self.overload[d]
+    @cached_property
+    def clusters(self) -> dict[int, tuple[int, ...]]:
+        """Departments tied by elective groups are bounded together: department -> its cluster."""
+        parent: dict[int, int] = {}
 
-    def settled(self, d: int) -> bool:
-        return self.exact.get(d, False)
+        def root(d: int) -> int:
+            while parent.setdefault(d, d) != d:
+                d = parent[d]
+            return d
+
+        for problem, _size in self.kinds:
+            for group in problem.trainee.standard.groups:
+                members = [problem.department_index[c] for c in group.departments]
+                for d in members[1:]:
+                    parent[root(d)] = root(members[0])
+        department_count = self.capacity.shape[0]
+        clusters: dict[int, list[int]] = {}
+        for d in range(department_count):
+            clusters.setdefault(root(d), []).append(d)
+        return {d: tuple(members) for members in clusters.values() for d in members}
+
+    def department(self, d: int, time_limit: float) -> int:
+        """The proven overload bound of the department's cluster; an unfinished one gets more time."""
+        cluster = self.clusters[d]
+        if cluster not in self.overload or (
+            not self.exact[cluster] and time_limit > self.limit_used.get(cluster, 0.0)
+        ):
+            self.limit_used[cluster] = time_limit
+            value, exact = self._cluster_overload(cluster, time_limit)
+            self.overload[cluster] = max(value, self.overload.get(cluster, 0))
+            self.exact[cluster] = bool(exact)
+        return self.overload[cluster]
+
+    def open_departments(self, per_department: np.ndarray) -> list[int]:
+        """Overloaded departments whose cluster's overload is still above its bound (or not yet bounded)."""
+        result = []
+        for d in np.flatnonzero(per_department):
+            cluster = self.clusters[int(d)]
+            if int(per_department[list(cluster)].sum()) > self.overload.get(cluster, 0):
+                result.append(int(d))
+        return result
 
     def total_overload(self) -> int:
         return sum(self.overload.values())
+
+    def _cluster_overload(self, cluster: tuple[int, ...], time_limit: float) -> tuple[int, bool]:
+        """The least overload of a cluster when only its departments' rules count (exact, or CP-SAT's bound).
+
+        Per kind of trainee and department: how many take each placement. Placements alike on the
+        critical months (and in length) are one choice. Within a cluster, each kind's months in its
+        departments must add up to what its standard requires there, which ties group departments.
+        """
+        model = cp_model.CpModel()
+        loads: dict[tuple[int, int], list] = {}
+        critical: dict[int, list[int]] = {}
+        most: dict[int, np.ndarray] = {}
+        for d in cluster:
+            most[d] = self.most(d, self.classes(d))
+            critical[d] = [t for t in range(len(most[d])) if most[d][t] > self.capacity[d, t]]
+        if not any(critical.values()):
+            return 0, True
+        for k, (problem, size) in enumerate(self.kinds):
+            members = [d for d in cluster if d in problem.departments]
+            options = {d: placements(problem, d) for d in members}
+            if not members or any(o is None for o in options.values()):
+                continue  # too many shapes to list: this kind is left out, which only lowers the bound
+            months_terms = []
+            for d in members:
+                keep = set(critical[d])
+                projected = {(frozenset(o & keep), len(o)) for o in options[d] or ()}
+                counts = [model.new_int_var(0, size, f"n{k}_{d}_{j}") for j in range(len(projected))]
+                model.add(sum(counts) == size)
+                for count, (months, length) in zip(counts, projected, strict=True):
+                    months_terms.append(length * count)
+                    for t in months:
+                        loads.setdefault((d, t), []).append(count)
+            model.add(sum(months_terms) == size * _cluster_months(problem, members))
+        excess = []
+        for (d, t), terms in loads.items():
+            over = model.new_int_var(0, max(0, int(most[d][t] - self.capacity[d, t])), f"o{d}_{t}")
+            model.add(over >= sum(terms) - int(self.capacity[d, t]))
+            excess.append(over)
+        if not excess:
+            return 0, True
+        model.minimize(sum(excess))
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = time_limit
+        solver.parameters.num_workers = 2
+        status = solver.solve(model)
+        if status == cp_model.OPTIMAL:
+            return round(solver.objective_value), True
+        if status in (cp_model.FEASIBLE, cp_model.UNKNOWN):
+            return max(0, math.ceil(solver.best_objective_bound - 1e-6)), False
+        return 0, False
 
     def soft(self) -> tuple[int, int, int]:
         """Floors on underfill, preference cost and changes."""
@@ -173,52 +248,14 @@ def _reachable_months(options: list[frozenset[int]] | None) -> set[int] | None:
     return reachable
 
 
-def _department_overload(
-    classes: list[tuple[int, list[frozenset[int]] | None]],
-    critical: list[int],
-    capacity: np.ndarray,
-    most: np.ndarray,
-    time_limit: float,
-) -> tuple[int, int]:
-    """The department's least overload on its critical months (or a proven bound on it), exact?"""
-    model = cp_model.CpModel()
-    load: dict[int, list] = {t: [] for t in critical}
-    critical_set = set(critical)
-    for k, (size, options) in enumerate(classes):
-        if options is None:
-            continue  # too many shapes to list: this kind is left out, which only lowers the bound
-        projected: dict[frozenset[int], None] = {}
-        for option in options:
-            projected[option & critical_set] = None
-        if len(projected) == 1:
-            only = next(iter(projected))
-            for t in only:
-                load[t].append(size)
-            continue
-        counts = [model.new_int_var(0, size, f"n{k}_{j}") for j in range(len(projected))]
-        model.add(sum(counts) == size)
-        for count, months in zip(counts, projected, strict=True):
-            for t in months:
-                load[t].append(count)
-    excess = []
-    for t in critical:
-        if not load[t]:
-            continue
-        over = model.new_int_var(0, max(0, int(most[t] - capacity[t])), f"o{t}")
-        model.add(over >= sum(load[t]) - int(capacity[t]))
-        excess.append(over)
-    if not excess:
-        return 0, 1
-    model.minimize(sum(excess))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
-    solver.parameters.num_workers = 2
-    status = solver.solve(model)
-    if status == cp_model.OPTIMAL:
-        return round(solver.objective_value), 1
-    if status == cp_model.FEASIBLE or status == cp_model.UNKNOWN:
-        return max(0, math.ceil(solver.best_objective_bound - 1e-6)), 0
-    return 0, 0
+def _cluster_months(problem: TraineeProblem, members: list[int]) -> int:
+    """Months a trainee spends in these departments: their requirements plus the groups among them."""
+    inside = set(members)
+    total = sum(r.months for d, r in problem.requirement_of.items() if d in inside)
+    for group in problem.trainee.standard.groups:
+        if problem.department_index[group.departments[0]] in inside:
+            total += group.months
+    return total
 
 
 def _preference_floor(problem: TraineeProblem) -> int:

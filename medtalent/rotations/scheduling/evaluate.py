@@ -98,6 +98,8 @@ def row_is_valid(problem: TraineeProblem, row: np.ndarray) -> bool:
     trainee = problem.trainee
     if len(row) != trainee.end - trainee.start:
         return False
+    if any(not trainee.start <= month < trainee.end or month in trainee.leave for month in problem.fixed):
+        return False
     for offset, d in enumerate(row):
         month = trainee.start + offset
         if (month in trainee.leave) != (d < 0):

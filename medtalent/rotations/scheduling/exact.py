@@ -126,7 +126,7 @@ def solve_trainee(
             literal = rule(
                 "window",
                 d,
-                f"{code} must lie within months {low - trainee.start} to {high - trainee.start} "
+                f"{code} must lie within months {low - trainee.start} to {high - trainee.start - 1} "
                 "of the programme",
                 earliest_start=requirement.earliest_start,
                 latest_end=requirement.latest_end,

@@ -201,7 +201,10 @@ class _Reader:
         item = self.mapping(data, path)
         department = self.known(item.get("department"), f"{path}.department", departments)
         months = self.integer(item.get("months"), f"{path}.months", low=1, high=120)
-        max_segments = self.integer(item.get("max_segments", 1), f"{path}.max_segments", low=1, high=months)
+        # Absent, the number of segments is not limited (each segment is at least one month).
+        max_segments = self.integer(
+            item.get("max_segments", months), f"{path}.max_segments", low=1, high=months
+        )
         min_segment = self.integer(
             item.get("min_segment_months", 1), f"{path}.min_segment_months", low=1, high=months
         )

@@ -94,7 +94,7 @@ def solve_instance(
             reporter.bounds(bounds.total_overload(), bounds.objective())
             budget, stalled_since = budget * 2, time.monotonic()
             continue
-        search.repair_step(bounds.overload)
+        search.repair_step(bounds)
         if (current := search.overload()) < best_overload:
             best_rows, best_overload = [row.copy() for row in search.rows], current
             stalled_since = time.monotonic()
@@ -272,12 +272,9 @@ class _Search:
     def department_overload(self) -> np.ndarray:
         return np.maximum(self.load - self.capacity, 0).sum(axis=1)
 
-    def repair_step(self, department_bounds: dict[int, int]) -> None:
+    def repair_step(self, bounds: LowerBounds) -> None:
         """Re-lay one trainee from an overloaded cell of a department still above its bound."""
-        per_department = self.department_overload()
-        still_open = [
-            d for d in np.flatnonzero(per_department) if per_department[d] > department_bounds.get(int(d), 0)
-        ]
+        still_open = bounds.open_departments(self.department_overload())
         over = np.argwhere(self.load[still_open] > self.capacity[still_open])
         if len(over) == 0:
             return
@@ -318,24 +315,19 @@ def _previous_row(problem: TraineeProblem) -> np.ndarray | None:
 
 
 def _infeasible_trainees(problems: list[TraineeProblem], codes: list[str]) -> list[dict[str, Any]]:
-    """Trainees whose own rules cannot all hold, each with the conflicting rules in words."""
+    """Trainees whose own rules cannot all hold, each with the conflicting rules in words.
+
+    Trainees alike (same kind) share the verdict, so each kind is solved once and all its trainees are
+    named.
+    """
+    verdicts: dict[tuple, list | None] = {}
     diagnostics = []
-    checked: set[tuple] = set()
     for problem in problems:
-        if problem.kind in checked:
+        if problem.kind not in verdicts:
+            verdicts[problem.kind] = _conflict(problem, codes)
+        rules = verdicts[problem.kind]
+        if rules is None:
             continue
-        checked.add(problem.kind)
-        previous = _previous_row(problem)
-        if previous is not None and row_is_valid(problem, previous):
-            continue
-        if problem.configuration_count:
-            found = problem.layout(np.zeros((len(codes), problem.horizon)), tries=5)
-            if found is not None and row_is_valid(problem, found[1]):
-                continue
-        exact = solve_trainee(problem, codes, None, time_limit=10.0)
-        if exact.row is not None:
-            continue
-        rules = exact.conflict
         trainee = problem.trainee
         diagnostics.append(
             {
@@ -351,6 +343,19 @@ def _infeasible_trainees(problems: list[TraineeProblem], codes: list[str]) -> li
             }
         )
     return diagnostics
+
+
+def _conflict(problem: TraineeProblem, codes: list[str]) -> list | None:
+    """None when the trainee has a valid row; else the rules that conflict."""
+    previous = _previous_row(problem)
+    if previous is not None and row_is_valid(problem, previous):
+        return None
+    if problem.configuration_count:
+        found = problem.layout(np.zeros((len(codes), problem.horizon)), tries=5)
+        if found is not None and row_is_valid(problem, found[1]):
+            return None
+    exact = solve_trainee(problem, codes, None, time_limit=10.0)
+    return None if exact.row is not None else exact.conflict
 
 
 def _overload_diagnostics(problems, rows, capacity, codes) -> list[dict[str, Any]]:

@@ -272,6 +272,11 @@ class TraineeProblem:
         options: list[tuple[tuple[int, int, bool], ...]] = []
         if has_fixed:
             options.append(((d, remaining, True),))
+            for first in range(1, remaining):
+                # Grow the fixed run on both sides, or continue it and start one more segment.
+                options.append(((d, first, True), (d, remaining - first, True)))
+                if fixed_runs < max_segments and remaining - first >= min_segment:
+                    options.append(((d, first, True), (d, remaining - first, False)))
         if fixed_runs < max_segments and remaining >= min_segment:
             options.append(((d, remaining, False),))
             if fixed_runs + 2 <= max_segments:
