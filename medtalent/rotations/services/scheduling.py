@@ -75,9 +75,14 @@ def schedule_instance_build(
     if not enrolments:
         raise ApplicationError(_("No trainees are enrolled in a rotation standard at this training base."))
     trainee_ids = [e.trainee_id for e in enrolments]
+    starts = {e.trainee_id: e.start_month for e in enrolments}
     leave: dict[int, list[Leave]] = defaultdict(list)
     for away in Leave.objects.filter(trainee_id__in=trainee_ids):
-        leave[away.trainee_id].append(away)
+        # Leave before the programme starts is no part of it: keep only the months from the start on.
+        skipped = max(0, months_between(away.start_month, starts[away.trainee_id]))
+        if skipped < away.months:
+            away.start_month, away.months = add_months(away.start_month, skipped), away.months - skipped
+            leave[away.trainee_id].append(away)
     research: dict[int, list[ResearchWindow]] = defaultdict(list)
     for window in ResearchWindow.objects.filter(trainee_id__in=trainee_ids).select_related("mentor"):
         research[window.trainee_id].append(window)
@@ -110,9 +115,14 @@ def schedule_instance_build(
     departments: list[dict[str, Any]] = []
     for code, department in sorted(mapping.departments.items()):
         per_month = [table.get((department.pk, t), (0, 0)) for t in range(horizon)]
-        departments.append(
-            {"code": code, "capacity": [m for m, _n in per_month], "minimum": [n for _m, n in per_month]}
-        )
+        line: dict[str, Any] = {
+            "code": code,
+            "capacity": [m for m, _n in per_month],
+            "minimum": [n for _m, n in per_month],
+        }
+        if department.institution_id != institution.pk:
+            line["partner"] = department.code  # time at a partner institution, per subspecialty
+        departments.append(line)
     capacities = dict(
         MentorResearchCapacity.objects.filter(
             mentor_id__in={w.mentor_id for ws in research.values() for w in ws}
@@ -125,8 +135,7 @@ def schedule_instance_build(
                 mapping.mentors[code] = window.mentor
                 limit = capacities.get(window.mentor_id, MentorResearchCapacity.DEFAULT_CONCURRENT_STUDENTS)
                 departments.append({"code": code, "capacity": limit})
-    research_codes = {t: f"{RESEARCH_PREFIX}{ws[0].mentor_id}" for t, ws in research.items() if ws}
-    previous_rows = _rows(based_on, mapping, leave, research_codes) if based_on is not None else {}
+    previous_rows = _rows(based_on, mapping, leave, research, starts) if based_on is not None else {}
     locked = _locked_months(based_on, mapping) if based_on is not None else {}
     now_index = months_between(first_month, first_of_month(now)) if now is not None else 0
     standards: dict[str, Any] = {}
@@ -198,23 +207,43 @@ def _rows(
     schedule: Schedule,
     mapping: InstanceMap,
     leave: dict[int, list[Leave]],
-    research_codes: dict[int, str],
+    research: dict[int, list[ResearchWindow]],
+    starts: dict[int, datetime.date],
 ) -> dict[int, list[str | None]]:
     """Each trainee's row of a schedule over the instance's months: department code, research or None."""
     codes = {d.pk: code for code, d in mapping.departments.items()}
     rows: dict[int, list[str | None]] = {}
-    for block in schedule.blocks.all():
+    for block in schedule.blocks.all().order_by("trainee_id", "start_month"):
         row = rows.setdefault(block.trainee_id, [None] * mapping.horizon)
-        code = codes.get(block.department_id) if block.department_id else research_codes.get(block.trainee_id)
         start = months_between(mapping.first_month, block.start_month)
         for t in range(max(start, 0), min(start + block.months, mapping.horizon)):
-            row[t] = code
+            if block.department_id:
+                row[t] = codes.get(block.department_id)
+            else:
+                row[t] = _research_code(research[block.trainee_id], starts, block.trainee_id, mapping, t, row)
     for trainee_id, row in rows.items():
         for away in leave[trainee_id]:
             start = months_between(mapping.first_month, away.start_month)
             for t in range(max(start, 0), min(start + away.months, mapping.horizon)):
                 row[t] = LEAVE
     return rows
+
+
+def _research_code(
+    windows: list[ResearchWindow],
+    starts: dict[int, datetime.date],
+    trainee_id: int,
+    mapping: InstanceMap,
+    month: int,
+    row: list[str | None],
+) -> str | None:
+    """The mentor of a research month: the first window that contains it and still has months left."""
+    offset = month - months_between(mapping.first_month, starts[trainee_id])
+    for window in windows:
+        code = f"{RESEARCH_PREFIX}{window.mentor_id}"
+        if window.earliest_start <= offset < window.latest_end and row.count(code) < window.months:
+            return code
+    return f"{RESEARCH_PREFIX}{windows[0].mentor_id}" if windows else None
 
 
 def _locked_months(schedule: Schedule, mapping: InstanceMap) -> dict[int, set[int]]:
@@ -402,6 +431,10 @@ def schedule_publish(*, user: Any, schedule: Schedule, expected_version: int) ->
         .filter(institution=schedule.institution, status=Schedule.Status.PUBLISHED)
         .first()
     )
+    if schedule.based_on_id is not None and (current is None or current.pk != schedule.based_on_id):
+        raise ConflictError(
+            _("Another schedule was published after this one was planned. Re-plan from the published one.")
+        )
     changes = schedule_changes(schedule, current)
     if current is not None:
         current.status = Schedule.Status.SUPERSEDED
