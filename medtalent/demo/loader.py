@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from medtalent.core.audit import audit_record
+from medtalent.demo.rotations import load_rotation_demo
 from medtalent.people.models import (
     Department,
     FacultyProfile,
@@ -360,6 +361,8 @@ def load_demo_data(*, stdout: Any = None) -> DemoSummary:
         before = _counts()
         writer = _Writer(plan, stdout)
         writer.write()
+        if load_rotation_demo(admin=User.objects.get(username="admin"), stdout=stdout):
+            writer.created["rotation schedules"] = 1
         if writer.created["users"]:
             _greet_demo_logins()
         if any(writer.created.values()):
