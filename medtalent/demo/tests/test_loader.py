@@ -24,6 +24,13 @@ from medtalent.people.models import (
     User,
 )
 from medtalent.people.national_id import birth_date_from_national_id, validate_national_id
+from medtalent.rotations.models import (
+    Leave,
+    ResearchWindow,
+    RotationEnrolment,
+    RotationStandard,
+    Schedule,
+)
 
 EXPECTED = {
     "institutions": 6,
@@ -59,14 +66,14 @@ def demo(db: Any) -> Any:
 
 
 def test_first_load_creates_the_whole_data_set(demo: Any) -> None:
-    assert demo.created == EXPECTED
+    assert demo.created == {**EXPECTED, "rotation schedules": 1}
     counts = model_counts()
-    # A symmetrical link is stored in both directions.
-    assert counts == {**EXPECTED, "department_links": 42, "audit_events": 1}
+    # A symmetrical link is stored in both directions; loading the rotation standards adds the 13
+    # departments they name that the demo hospital lacks, each creation audited.
+    assert counts == {**EXPECTED, "departments": 53, "department_links": 42, "audit_events": 22}
     assert Person.objects.filter(faculty_profile__isnull=False).count() == 100
     assert Person.objects.filter(trainee_profiles__isnull=False).distinct().count() == 317
-    event = AuditEvent.objects.get()
-    assert event.action == "demo.load"
+    event = AuditEvent.objects.get(action="demo.load")
     assert event.actor is None
     assert event.changes["people"] == [0, 417]
     assert event.changes["mentorships"] == [0, 395]
@@ -87,9 +94,28 @@ def test_demo_logins_start_with_their_mentorship_notifications(demo: Any) -> Non
         .values_list("recipient__username")
         .annotate(total=Count("pk"))
     )
-    assert unread == {"head": 2, "mentor": 8, "teacher": 1, "trainee": 3}
+    # The published rotation schedule adds one for the trainee and one for the head of cardiology.
+    assert unread == {"head": 3, "mentor": 8, "teacher": 1, "trainee": 4}
     load_demo_data()
-    assert Notification.objects.count() == 14
+    assert Notification.objects.count() == 16
+
+
+def test_the_demo_hospital_has_a_published_rotation_schedule(demo: Any) -> None:
+    schedule = Schedule.objects.get()
+    assert schedule.status == Schedule.Status.PUBLISHED
+    assert schedule.figures["overload"] == schedule.figures["overload_lower_bound"]
+    assert RotationEnrolment.objects.count() == 76
+    assert sorted(RotationStandard.objects.values_list("specialty", flat=True)) == [
+        "general_practice",
+        "internal_medicine",
+        "surgery",
+    ]
+    assert Leave.objects.count() == 3
+    assert ResearchWindow.objects.count() == 6
+    assert set(schedule.blocks.values_list("status", flat=True)) == {"completed", "in_progress", "planned"}
+    # Every enrolled trainee has blocks, and the research months are blocks without a department.
+    assert schedule.blocks.values("trainee").distinct().count() == 76
+    assert schedule.blocks.filter(kind="research", department__isnull=True).count() >= 6
 
 
 def test_the_data_set_is_the_same_every_time() -> None:
@@ -139,9 +165,10 @@ def test_every_record_passes_model_validation_and_service_rules(demo: Any) -> No
         department__institution=F("institution")
     )
     clinical = Department.objects.filter(kind=Department.Kind.CLINICAL)
-    assert clinical.count() == 27
+    # 27 in the catalogue, 13 more the rotation standards name, all with places for rotating trainees.
+    assert clinical.count() == 40
     assert set(clinical.values_list("institution__code", flat=True)) == {"hmu-h1", "hmu-h2"}
-    assert all(4 <= capacity <= 12 for capacity in clinical.values_list("rotation_capacity", flat=True))
+    assert all(1 <= capacity <= 12 for capacity in clinical.values_list("rotation_capacity", flat=True))
     internal_medicine = Department.objects.get(institution__code="hmu", code="internal-medicine")
     assert set(internal_medicine.linked_departments.values_list("code", flat=True)) == {
         "cardiology", "respiratory", "gastroenterology", "nephrology", "endocrinology", "hematology",
