@@ -178,7 +178,7 @@ def gaps(result: Run) -> tuple[Any, Any]:
 def print_table(results: list[Run]) -> None:
     header = (
         f"{'instance':<22} {'method':<17} {'status':<10} {'overload':>8} {'ovl LB':>7} {'objective':>10} "
-        f"{'obj LB':>10} {'ovl gap':>7} {'obj gap%':>8} {'time s':>7} {'verified':>9}"
+        f"{'obj LB':>10} {'ovl gap':>7} {'obj gap%':>8} {'gap 0 at':>8} {'time s':>7} {'verified':>9}"
     )
     print(header)
     print("-" * len(header))
@@ -189,7 +189,7 @@ def print_table(results: list[Run]) -> None:
             f"{r.instance:<22} {r.method:<17} {r.status:<10} {fmt(r.value('overload')):>8} "
             f"{fmt(r.value('overload_lower_bound')):>7} {fmt(r.value('objective')):>10} "
             f"{fmt(r.value('objective_lower_bound')):>10} {fmt(overload_gap):>7} {fmt(objective_gap, 2):>8} "
-            f"{r.seconds:7.1f} {verified:>9}"
+            f"{fmt(r.value('overload_settled_seconds'), 2):>8} {r.seconds:7.1f} {verified:>9}"
         )
 
 
@@ -288,7 +288,7 @@ def replanning(
 def print_replanning(rows: list[tuple[Run, int, int]]) -> None:
     header = (
         f"{'scenario':<34} {'method':<17} {'overload':>8} {'objective':>10} {'changed':>8} "
-        f"{'of unfrozen':>11} {'share':>7} {'time s':>7} {'verified':>9}"
+        f"{'of unfrozen':>11} {'share':>7} {'gap 0 at':>8} {'time s':>7} {'verified':>9}"
     )
     print(header)
     print("-" * len(header))
@@ -296,8 +296,8 @@ def print_replanning(rows: list[tuple[Run, int, int]]) -> None:
         share = f"{100.0 * changed / unfrozen:.2f}%" if unfrozen else "-"
         print(
             f"{r.instance:<34} {r.method:<17} {fmt(r.value('overload')):>8} {fmt(r.value('objective')):>10} "
-            f"{changed if unfrozen else '-':>8} {unfrozen or '-':>11} {share:>7} {r.seconds:7.1f} "
-            f"{r.verified:>9}"
+            f"{changed if unfrozen else '-':>8} {unfrozen or '-':>11} {share:>7} "
+            f"{fmt(r.value('overload_settled_seconds'), 2):>8} {r.seconds:7.1f} {r.verified:>9}"
         )
 
 
