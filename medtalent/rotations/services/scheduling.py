@@ -58,19 +58,24 @@ class InstanceMap:
 
 
 def schedule_instance_build(
-    *, institution: Institution, based_on: Schedule | None = None, now: datetime.date | None = None
+    *,
+    institution: Institution,
+    based_on: Schedule | None = None,
+    now: datetime.date | None = None,
+    trainee_ids: list[int] | None = None,
 ) -> tuple[dict[str, Any], InstanceMap]:
-    """The solver's instance for every active enrolment at the training base.
+    """The solver's instance for every active enrolment at the training base (or the trainees given).
 
     When re-planning (``based_on`` a published schedule), its months before ``now`` and its locked
     blocks are fixed, and all of it is the ``previous`` schedule whose changes cost.
     """
+    enrolled = RotationEnrolment.objects.filter(
+        institution=institution, trainee__status=TraineeProfile.Status.ACTIVE
+    )
+    if trainee_ids is not None:
+        enrolled = enrolled.filter(trainee_id__in=trainee_ids)
     enrolments = list(
-        RotationEnrolment.objects.filter(
-            institution=institution, trainee__status=TraineeProfile.Status.ACTIVE
-        )
-        .select_related("edition__standard", "trainee")
-        .order_by("start_month", "trainee_id")
+        enrolled.select_related("edition__standard", "trainee").order_by("start_month", "trainee_id")
     )
     if not enrolments:
         raise ApplicationError(_("No trainees are enrolled in a rotation standard at this training base."))
