@@ -81,6 +81,19 @@ def _csv_lines_in_active_language(rows: Iterable[Any], columns: list[ExportColum
         yield line([neutralise(_plain(column.value(row))) for column in columns])
 
 
+def xlsx_cell(sheet: Any, value: Any) -> WriteOnlyCell:
+    """A cell of a write-only sheet holding ``value`` safely: control characters dropped, aware times in
+    local time, and formula-looking text kept as text."""
+    value = _plain(value)
+    cell = WriteOnlyCell(sheet, value=value)
+    if is_formula_like(value):
+        # openpyxl would store "=…" as a formula. Stored instead as Excel stores text typed
+        # with a leading apostrophe: the exact text, which stays text even when edited.
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
 def _xlsx_bytes(rows: Iterable[Any], columns: list[ExportColumn], title: str) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
@@ -92,17 +105,7 @@ def _xlsx_bytes(rows: Iterable[Any], columns: list[ExportColumn], title: str) ->
         header.append(cell)
     sheet.append(header)
     for row in rows:
-        cells = []
-        for column in columns:
-            value = _plain(column.value(row))
-            cell = WriteOnlyCell(sheet, value=value)
-            if is_formula_like(value):
-                # openpyxl would store "=…" as a formula. Stored instead as Excel stores text typed
-                # with a leading apostrophe: the exact text, which stays text even when edited.
-                cell.data_type = "s"
-                cell.quotePrefix = True
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append([xlsx_cell(sheet, column.value(row)) for column in columns])
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()

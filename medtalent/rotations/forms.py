@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from django import forms
 from django.forms import formset_factory
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from medtalent.core.forms import StyledFormMixin
@@ -206,3 +207,30 @@ class EditionEditor:
                 if name in form.fields:
                     widget = form.fields[name].widget
                     widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+# --- schedules ----------------------------------------------------------------------------------
+
+SOLVER_TIME_LIMITS = (10, 30, 60)
+
+
+class SchedulePlanForm(StyledFormMixin, forms.Form):
+    """Start the solver: for which training base, for how long, and whether to re-plan the published one."""
+
+    institution = forms.ModelChoiceField(label=_("Training base"), queryset=Institution.objects.none())
+    time_limit = forms.TypedChoiceField(
+        label=_("Time to search"),
+        coerce=int,
+        initial=SOLVER_TIME_LIMITS[0],
+        help_text=_("The search stops earlier once nothing better is possible."),
+    )
+    # Set by the button pressed: "Re-plan from the published schedule" sends replan=1.
+    replan = forms.BooleanField(required=False)
+
+    def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["institution"]).queryset = institutions
+        # Labels made here, in the reader's language.
+        cast(forms.TypedChoiceField, self.fields["time_limit"]).choices = [
+            (seconds, gettext("%(seconds)d seconds") % {"seconds": seconds}) for seconds in SOLVER_TIME_LIMITS
+        ]

@@ -43,6 +43,8 @@ def test_officer_adds_a_department_to_a_standard(new_page, live_server, personas
     if viewport == "phone":
         open_menu(page)
     page.locator('[data-nav="rotations"]').click()
+    page.wait_for_url(f"{base}/rotations/schedules/")
+    page.locator('[data-tab="standards"]').click()
     page.wait_for_url(f"{base}/rotations/standards/")
     expect(page.locator(f'tr[data-standard-id="{standard.pk}"]')).to_contain_text("Internal medicine")
     shot(page, f"rotations-{viewport}-standards")

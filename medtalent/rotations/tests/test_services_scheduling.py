@@ -6,6 +6,7 @@ import pytest
 
 from medtalent.core.errors import ConflictError
 from medtalent.core.models import AuditEvent
+from medtalent.people.tests.factories import TraineeProfileFactory
 from medtalent.rotations.models import RotationBlock, Schedule
 from medtalent.rotations.scheduling.checker import check_solution
 from medtalent.rotations.services.scheduling import (
@@ -15,7 +16,6 @@ from medtalent.rotations.services.scheduling import (
     schedule_solve,
 )
 from medtalent.rotations.tests.factories import LeaveFactory, RotationEnrolmentFactory
-from medtalent.people.tests.factories import TraineeProfileFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -41,12 +41,19 @@ def test_the_instance_holds_every_enrolled_trainee_with_their_leave(rotation_wor
     assert instance["horizon_months"] == 14  # 12 months of the standard + 2 of leave
     assert [t["leave"] for t in instance["trainees"]] == [[], [{"start": 2, "months": 2}]]
     assert {d["code"]: d["capacity"][0] for d in instance["departments"]} == {
-        "CARD": 4, "RESP": 4, "GI": 4, "GER": 4, "ONC": 4, "LAB": 2,
+        "CARD": 4,
+        "RESP": 4,
+        "GI": 4,
+        "GER": 4,
+        "ONC": 4,
+        "LAB": 2,
     }
     assert mapping.trainees[f"t{first.trainee_id}"] == first.trainee
 
 
-def test_a_solved_draft_keeps_every_rule_and_publishing_supersedes_the_old_one(rotation_world, world, personas):
+def test_a_solved_draft_keeps_every_rule_and_publishing_supersedes_the_old_one(
+    rotation_world, world, personas
+):
     enrol(rotation_world, 6)
     officer = personas["officer"]
     draft = schedule_solve(user=officer, institution=world.hospital, time_limit=3)
@@ -57,11 +64,17 @@ def test_a_solved_draft_keeps_every_rule_and_publishing_supersedes_the_old_one(r
     keys = {t.pk: key for key, t in mapping.trainees.items()}
     for block in draft.blocks.select_related("department"):
         for k in range(block.months):
-            rows[keys[block.trainee_id]][(block.start_month.year - 2025) * 12 + block.start_month.month - 9 + k] = (
-                block.department.code
-            )
-    solution = {"format": "medtalent-rotation-solution/1", "status": "feasible", "assignments": rows,
-                "overload": 0, "objective": draft.figures["objective"], "changed_trainee_months": 0}
+            rows[keys[block.trainee_id]][
+                (block.start_month.year - 2025) * 12 + block.start_month.month - 9 + k
+            ] = block.department.code
+    solution = {
+        "format": "medtalent-rotation-solution/1",
+        "status": "feasible",
+        "assignments": rows,
+        "overload": 0,
+        "objective": draft.figures["objective"],
+        "changed_trainee_months": 0,
+    }
     assert check_solution(instance, solution).ok
     published = schedule_publish(user=officer, schedule=draft, expected_version=draft.version)
     assert published.status == Schedule.Status.PUBLISHED

@@ -95,15 +95,24 @@ def test_list_shows_current_edition_total_and_trainees(
     assert "Add a standard" in html
 
 
-def test_rotations_menu_entry_leads_to_the_standards(
+def test_rotations_menu_entry_leads_each_role_to_their_page(
     client: Client, personas: dict[str, Any], rotation_world: RotationWorld
 ) -> None:
-    for name in ("officer", "head", "admin"):
+    for name in ("officer", "head", "teacher", "trainee", "admin"):
         assert 'data-nav="rotations"' in _as(client, personas[name]).get("/").content.decode(), name
-    for name in ("trainee", "mentor", "talent_officer"):
+    for name in ("mentor", "talent_officer", "leader"):
         assert 'data-nav="rotations"' not in _as(client, personas[name]).get("/").content.decode(), name
-    response = client.get("/rotations/")
-    assert (response.status_code, response["Location"]) == (302, "/rotations/standards/")
+    landings = {
+        "officer": "/rotations/schedules/",
+        "admin": "/rotations/schedules/",
+        "head": "/rotations/roster/",
+        "teacher": "/rotations/roster/",
+        "trainee": "/rotations/me/",
+        "leader": "/rotations/standards/",
+    }
+    for name, landing in landings.items():
+        response = _as(client, personas[name]).get("/rotations/")
+        assert (response.status_code, response["Location"]) == (302, landing), name
 
 
 def test_list_shows_only_the_users_institution_family(

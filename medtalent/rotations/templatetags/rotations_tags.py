@@ -1,0 +1,28 @@
+"""The tabs above every rotations page: the pages of the rotations area this user has."""
+
+from typing import Any
+
+from django import template
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from medtalent.people.access import scope_for
+from medtalent.people.models import Role
+
+from ..access import may_run_schedules, reads_rosters
+
+register = template.Library()
+
+
+@register.inclusion_tag("rotations/_tabs.html", takes_context=True)
+def rotations_tabs(context: Any, active: str) -> dict[str, Any]:
+    user = context["request"].user
+    tabs = []
+    if may_run_schedules(user):
+        tabs.append(("schedules", _("Schedules"), reverse("rotation_schedules")))
+    if reads_rosters(user):
+        tabs.append(("roster", _("Department roster"), reverse("rotation_roster")))
+    if Role.TRAINEE in scope_for(user).roles:
+        tabs.append(("me", _("My rotations"), reverse("rotation_me")))
+    tabs.append(("standards", _("Standards"), reverse("rotation_standards")))
+    return {"tabs": tabs if len(tabs) > 1 else [], "active": active}
