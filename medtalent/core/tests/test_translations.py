@@ -25,7 +25,8 @@ def unescape(text: str) -> str:
 
 
 def parse_po(path: Path) -> dict[str, tuple[str, bool]]:
-    """msgid -> (msgstr, fuzzy). Plural entries are keyed by their singular and give msgstr[0]."""
+    """msgid -> (msgstr, fuzzy). Plural entries are keyed by their singular and give msgstr[0]; entries
+    with a context by the context, EOT and the msgid."""
     entries: dict[str, tuple[str, bool]] = {}
     for block in path.read_text(encoding="utf-8").split("\n\n"):
         fuzzy = any(line.startswith("#,") and "fuzzy" in line for line in block.splitlines())
@@ -34,7 +35,7 @@ def parse_po(path: Path) -> dict[str, tuple[str, bool]]:
         for line in block.splitlines():
             if line.startswith("#"):
                 continue
-            match = re.match(r'^(msgid|msgid_plural|msgstr|msgstr\[0\]) "(.*)"$', line)
+            match = re.match(r'^(msgctxt|msgid|msgid_plural|msgstr|msgstr\[0\]) "(.*)"$', line)
             if match:
                 current = match.group(1)
                 fields[current] = match.group(2)
@@ -43,7 +44,13 @@ def parse_po(path: Path) -> dict[str, tuple[str, bool]]:
         msgid = fields.get("msgid")
         if msgid:  # the header has an empty msgid
             msgstr = fields.get("msgstr", fields.get("msgstr[0]", ""))
-            entries[unescape(msgid)] = (unescape(msgstr), fuzzy)
+            # A message with a context is keyed as gettext keys it: context, EOT, message.
+            key = (
+                unescape(msgid)
+                if "msgctxt" not in fields
+                else f"{unescape(fields['msgctxt'])}\x04{unescape(msgid)}"
+            )
+            entries[key] = (unescape(msgstr), fuzzy)
     return entries
 
 
@@ -72,9 +79,12 @@ def test_compiled_catalogue_matches_its_source(language: str) -> None:
     source = parse_po(CATALOGUES / language / "LC_MESSAGES" / "django.po")
     with (CATALOGUES / language / "LC_MESSAGES" / "django.mo").open("rb") as compiled_file:
         compiled = gettext.GNUTranslations(compiled_file)
-    stale = [
-        msgid for msgid, (msgstr, _fuzzy) in source.items() if msgstr and compiled.gettext(msgid) != msgstr
-    ]
+
+    def compiled_text(key: str) -> str:
+        context, _, msgid = key.rpartition("\x04")
+        return compiled.pgettext(context, msgid) if context else compiled.gettext(msgid)
+
+    stale = [key for key, (msgstr, _fuzzy) in source.items() if msgstr and compiled_text(key) != msgstr]
     assert stale == [], "run `medtalent compilemessages` and commit the .mo files"
 
 
