@@ -154,6 +154,17 @@ def _edit(
     changed = list(row)
     for t, department_id in zip(slots, sequence, strict=True):
         changed[t] = department_id
+    immovable = {
+        t
+        for b in blocks
+        if b.locked or b.status in (RotationBlock.Status.IN_PROGRESS, RotationBlock.Status.COMPLETED)
+        for t in range(
+            months_between(schedule.first_month, b.start_month),
+            months_between(schedule.first_month, b.end_month),
+        )
+    }
+    if any(changed[t] != row[t] for t in immovable):
+        raise ApplicationError(_("This block is locked, running or done: it cannot be changed."))
     _check_against_standard(schedule, block, changed)
     save_versioned(schedule, expected_version=expected_version, fields=[])
     before = [(b.department_id, b.start_month, b.months) for b in blocks]

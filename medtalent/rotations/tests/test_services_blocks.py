@@ -207,3 +207,26 @@ def test_entering_a_full_department_is_saved_with_a_warning(draft, personas, rot
     assert [(dep.code, m, load, cap) for dep, m, load, cap in result.over_capacity] == [
         ("GI", month(0), 5, 4)
     ]
+
+
+def test_an_edit_that_would_move_a_block_already_done_is_refused(draft, personas):
+    schedule, trainee, _d = draft
+    RotationBlock.objects.filter(schedule=schedule, department__code="CARD").update(
+        status=RotationBlock.Status.COMPLETED
+    )
+    before = layout(schedule, trainee)
+    with pytest.raises(ApplicationError, match="locked, running or done"):
+        rotation_block_swap(
+            user=personas["officer"],
+            block=block(schedule, "GI"),
+            other=block(schedule, "CARD"),
+            expected_version=schedule.version,
+        )
+    with pytest.raises(ApplicationError, match="locked, running or done"):
+        rotation_block_move(
+            user=personas["officer"],
+            block=block(schedule, "GI"),
+            expected_version=schedule.version,
+            start_month=month(0),
+        )
+    assert layout(schedule, trainee) == before
