@@ -913,8 +913,9 @@ def test_publishing_notifies_affected_trainees_and_the_heads_of_affected_departm
 
     schedule_publish(user=officer, schedule=draft, expected_version=1)
 
-    trainee_title = "Your rotation schedule has changed"
-    head_title = "The rotation schedule for your department has changed"
+    # Recipients without a language of their own read the site's default, Chinese.
+    trainee_title = "您的轮转安排有变动"
+    head_title = "您科室的轮转安排有变动"
     got = {(n.recipient.username, n.title, n.url) for n in Notification.objects.select_related("recipient")}
     url = f"/rotations/schedules/{draft.pk}/"
     assert got == {
@@ -926,11 +927,12 @@ def test_publishing_notifies_affected_trainees_and_the_heads_of_affected_departm
         (lab_head.username, head_title, url),
         (onc_head.username, head_title, url),
     }
-    assert Notification.objects.get(recipient=researcher).body == (
-        "A new rotation schedule was published. See your months and departments."
+    assert (
+        Notification.objects.get(recipient=researcher).body
+        == "新的轮转排班已发布。请查看您的轮转月份和科室。"
     )
     assert Notification.objects.get(recipient=card_head).body == (
-        "A new rotation schedule was published. See who comes to your department and when."
+        "新的轮转排班已发布。请查看哪些学员何时到您科室轮转。"
     )
     assert not Notification.objects.filter(recipient__in=personas.values()).exists()
 
