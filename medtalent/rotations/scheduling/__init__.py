@@ -2,6 +2,6 @@
 docs/rotation-instance-format.md. `solve_instance` solves; `checker.check_solution` verifies independently."""
 
 from .model import InstanceError, read_instance
-from .solver import Cancelled, solve_instance
+from .solver import Cancelled, Undecided, solve_instance
 
-__all__ = ["Cancelled", "InstanceError", "read_instance", "solve_instance"]
+__all__ = ["Cancelled", "InstanceError", "Undecided", "read_instance", "solve_instance"]

@@ -36,6 +36,17 @@ class Cancelled(Exception):
     pass
 
 
+class Undecided(RuntimeError):
+    """CP-SAT could neither lay out a trainee nor prove their rules conflict within its time."""
+
+    def __init__(self, trainee_id: str) -> None:
+        super().__init__(
+            f"Could not decide in time whether trainee {trainee_id}'s rules can all hold; "
+            "try a longer time limit."
+        )
+        self.trainee_id = trainee_id
+
+
 @dataclass
 class _State:
     rows: list[np.ndarray]
@@ -251,7 +262,8 @@ class _Search:
         exact = solve_trainee(problem, self.codes, shared, time_limit=2.0)
         if exact.row is None:  # feasibility was proven up front, so only a timeout gets here
             exact = solve_trainee(problem, self.codes, None, time_limit=30.0)
-        assert exact.row is not None
+        if exact.row is None:
+            raise Undecided(problem.trainee.id)
         return exact.row
 
     # -- phases --------------------------------------------------------------------------------------
@@ -355,6 +367,10 @@ def _conflict(problem: TraineeProblem, codes: list[str]) -> list | None:
         if found is not None and row_is_valid(problem, found[1]):
             return None
     exact = solve_trainee(problem, codes, None, time_limit=10.0)
+    if exact.row is None and not exact.conflict:  # a timeout proves nothing either way
+        exact = solve_trainee(problem, codes, None, time_limit=60.0)
+        if exact.row is None and not exact.conflict:
+            raise Undecided(problem.trainee.id)
     return None if exact.row is not None else exact.conflict
 
 

@@ -169,11 +169,7 @@ def _edit(
     save_versioned(schedule, expected_version=expected_version, fields=[])
     before = [(b.department_id, b.start_month, b.months) for b in blocks]
     RotationBlock.objects.filter(pk__in=[b.pk for b in blocks if b.department_id is not None]).delete()
-    # Blocks keep their department runs; unchanged runs keep their status.
-    new_blocks = _blocks_from_row(schedule, block.trainee_id, changed)
-    kept = {(b.department_id, b.start_month, b.months): b.status for b in blocks}
-    for new in new_blocks:
-        new.status = kept.get((new.department_id, new.start_month, new.months), RotationBlock.Status.CHANGED)
+    new_blocks = _blocks_from_row(schedule, block.trainee_id, changed, blocks)
     RotationBlock.objects.bulk_create(new_blocks)
     audit_record(
         actor=user,
@@ -217,27 +213,44 @@ def _check_against_standard(schedule: Schedule, block: RotationBlock, changed: l
         )
 
 
-def _blocks_from_row(schedule: Schedule, trainee_id: int, row: list[int | None]) -> list[RotationBlock]:
-    blocks: list[RotationBlock] = []
+def _blocks_from_row(
+    schedule: Schedule, trainee_id: int, row: list[int | None], before: list[RotationBlock]
+) -> list[RotationBlock]:
+    """Blocks from the trainee's months: runs of one department, cut where a block that may not change
+    (locked, running, done) ends, so it comes back as it was. A block identical to one before keeps its
+    status and lock; the others are marked changed."""
+    fixed: dict[int, RotationBlock] = {}
+    for b in before:
+        if b.locked or b.status in (RotationBlock.Status.IN_PROGRESS, RotationBlock.Status.COMPLETED):
+            start = months_between(schedule.first_month, b.start_month)
+            for t in range(start, start + b.months):
+                fixed[t] = b
+    same = {(b.department_id, b.start_month, b.months): b for b in before}
+    runs: list[tuple[int, int, int, RotationBlock | None]] = []  # department, first month, months, fixed
     for t, department_id in enumerate(row):
         if department_id is None:
             continue
-        last = blocks[-1] if blocks else None
-        month = add_months(schedule.first_month, t)
-        if last and last.department_id == department_id and last.end_month == month:
-            last.months += 1
+        last = runs[-1] if runs else None
+        if last and last[0] == department_id and last[1] + last[2] == t and last[3] is fixed.get(t):
+            runs[-1] = (department_id, last[1], last[2] + 1, last[3])
         else:
-            blocks.append(
-                RotationBlock(
-                    schedule=schedule,
-                    trainee_id=trainee_id,
-                    kind=RotationBlock.Kind.ROTATION,
-                    department_id=department_id,
-                    start_month=month,
-                    months=1,
-                    status=RotationBlock.Status.CHANGED,
-                )
+            runs.append((department_id, t, 1, fixed.get(t)))
+    blocks = []
+    for department_id, t, months, _fixed in runs:
+        month = add_months(schedule.first_month, t)
+        source = same.get((department_id, month, months))
+        blocks.append(
+            RotationBlock(
+                schedule=schedule,
+                trainee_id=trainee_id,
+                kind=RotationBlock.Kind.ROTATION,
+                department_id=department_id,
+                start_month=month,
+                months=months,
+                status=source.status if source else RotationBlock.Status.CHANGED,
+                locked=source.locked if source else False,
             )
+        )
     return blocks
 
 

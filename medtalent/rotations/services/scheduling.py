@@ -81,6 +81,9 @@ def schedule_instance_build(
         raise ApplicationError(_("No trainees are enrolled in a rotation standard at this training base."))
     trainee_ids = [e.trainee_id for e in enrolments]
     starts = {e.trainee_id: e.start_month for e in enrolments}
+    research: dict[int, list[ResearchWindow]] = defaultdict(list)
+    for window in ResearchWindow.objects.filter(trainee_id__in=trainee_ids).select_related("mentor"):
+        research[window.trainee_id].append(window)
     leave: dict[int, list[Leave]] = defaultdict(list)
     for away in Leave.objects.filter(trainee_id__in=trainee_ids):
         # Leave before the programme starts is no part of it: keep only the months from the start on.
@@ -88,9 +91,20 @@ def schedule_instance_build(
         if skipped < away.months:
             away.start_month, away.months = add_months(away.start_month, skipped), away.months - skipped
             leave[away.trainee_id].append(away)
-    research: dict[int, list[ResearchWindow]] = defaultdict(list)
-    for window in ResearchWindow.objects.filter(trainee_id__in=trainee_ids).select_related("mentor"):
-        research[window.trainee_id].append(window)
+    lengths = {
+        e.trainee_id: e.edition.total_months + sum(w.months for w in research[e.trainee_id])
+        for e in enrolments
+    }
+    for trainee_id, rows in leave.items():
+        # Leave after the programme would have ended is not part of it either: keep, in order, the
+        # leave that starts before the end as lengthened by the leave kept so far.
+        inside: list[Leave] = []
+        end = add_months(starts[trainee_id], lengths[trainee_id])
+        for away in sorted(rows, key=lambda a: a.start_month):
+            if away.start_month < end:
+                inside.append(away)
+                end = add_months(end, away.months)
+        leave[trainee_id] = inside
     first_month = min(e.start_month for e in enrolments)
     horizon = max(
         months_between(first_month, e.start_month)
@@ -167,15 +181,22 @@ def schedule_instance_build(
             ],
         }
         if research[enrolment.trainee_id]:
-            entry["extra_requirements"] = [
-                {
-                    "department": f"{RESEARCH_PREFIX}{w.mentor_id}",
-                    "months": w.months,
-                    "earliest_start": w.earliest_start,
-                    "latest_end": w.latest_end,
-                }
-                for w in research[enrolment.trainee_id]
-            ]
+            # One requirement per mentor: two windows under one mentor add up, within both windows.
+            per_mentor: dict[int, dict[str, Any]] = {}
+            for w in research[enrolment.trainee_id]:
+                known = per_mentor.get(w.mentor_id)
+                if known is None:
+                    per_mentor[w.mentor_id] = {
+                        "department": f"{RESEARCH_PREFIX}{w.mentor_id}",
+                        "months": w.months,
+                        "earliest_start": w.earliest_start,
+                        "latest_end": w.latest_end,
+                    }
+                else:
+                    known["months"] += w.months
+                    known["earliest_start"] = min(known["earliest_start"], w.earliest_start)
+                    known["latest_end"] = max(known["latest_end"], w.latest_end)
+            entry["extra_requirements"] = list(per_mentor.values())
         previous = previous_rows.get(enrolment.trainee_id)
         if previous is not None:
             entry["previous"] = previous
@@ -218,7 +239,7 @@ def _rows(
     """Each trainee's row of a schedule over the instance's months: department code, research or None."""
     codes = {d.pk: code for code, d in mapping.departments.items()}
     rows: dict[int, list[str | None]] = {}
-    for block in schedule.blocks.all().order_by("trainee_id", "start_month"):
+    for block in schedule.blocks.filter(trainee_id__in=starts).order_by("trainee_id", "start_month"):
         row = rows.setdefault(block.trainee_id, [None] * mapping.horizon)
         start = months_between(mapping.first_month, block.start_month)
         for t in range(max(start, 0), min(start + block.months, mapping.horizon)):
@@ -355,29 +376,30 @@ def schedule_draft_from_solution(
     )
     schedule.full_clean()
     schedule.save()
-    locked = _locked_blocks(based_on) if based_on is not None else {}
+    origin = _block_origin(based_on) if based_on is not None else {}
     blocks = []
     for trainee_key, row in solution["assignments"].items():
         trainee = mapping.trainees[trainee_key]
-        for code, start, months in _runs(row):
+        for code, start, months, source in _runs(row, trainee.pk, mapping, origin):
             research = code.startswith(RESEARCH_PREFIX)
-            month = mapping.month(start)
-            department_id = None if research else mapping.departments[code].pk
-            status, is_locked = locked.get(
-                (trainee.pk, month, months, department_id), (RotationBlock.Status.PLANNED, False)
-            )
             blocks.append(
                 RotationBlock(
                     schedule=schedule,
                     trainee=trainee,
                     kind=RotationBlock.Kind.RESEARCH if research else RotationBlock.Kind.ROTATION,
                     department=None if research else mapping.departments[code],
-                    start_month=month,
+                    start_month=mapping.month(start),
                     months=months,
-                    status=status,
-                    locked=is_locked,
+                    status=source.status if source else RotationBlock.Status.PLANNED,
+                    locked=source.locked if source else False,
                 )
             )
+    if based_on is not None:
+        # Trainees the instance left out (finished, suspended) keep their published blocks as they are.
+        kept = {t.pk for t in mapping.trainees.values()}
+        for old in based_on.blocks.exclude(trainee_id__in=kept):
+            old.pk, old.schedule = None, schedule
+            blocks.append(old)
     RotationBlock.objects.bulk_create(blocks, batch_size=1000)
     audit_record(
         actor=user,
@@ -388,27 +410,47 @@ def schedule_draft_from_solution(
     return schedule
 
 
-def _locked_blocks(schedule: Schedule) -> dict[tuple[int, datetime.date, int, int | None], tuple[str, bool]]:
-    """Status and lock of the published blocks, carried over to the same blocks in the new draft."""
-    return {
-        (trainee_id, start, months, department_id): (status, locked)
-        for trainee_id, start, months, department_id, status, locked in schedule.blocks.values_list(
-            "trainee_id", "start_month", "months", "department_id", "status", "locked"
-        )
-    }
+def _block_origin(schedule: Schedule) -> dict[tuple[int, datetime.date], RotationBlock]:
+    """Per (trainee, month), the published block that may not change: locked, running or done."""
+    origin = {}
+    for block in schedule.blocks.filter(
+        Q(locked=True) | Q(status__in=[RotationBlock.Status.IN_PROGRESS, RotationBlock.Status.COMPLETED])
+    ):
+        for k in range(block.months):
+            origin[(block.trainee_id, add_months(block.start_month, k))] = block
+    return origin
 
 
-def _runs(row: list[str | None]) -> list[tuple[str, int, int]]:
-    """Maximal runs of one department (or research) in a row, as (code, first month, months)."""
-    runs: list[tuple[str, int, int]] = []
+def _runs(
+    row: list[str | None],
+    trainee_id: int,
+    mapping: InstanceMap,
+    origin: dict[tuple[int, datetime.date], RotationBlock],
+) -> list[tuple[str, int, int, RotationBlock | None]]:
+    """Maximal runs of one department (or research) in a row, as (code, first month, months, origin).
+
+    A run also ends where the published block that may not change ends, so a block done, running or
+    locked comes back as it was, with its status and lock, even when the solver continues it.
+    """
+    runs: list[tuple[str, int, int, RotationBlock | None]] = []
     for t, code in enumerate(row):
         if code is None or code == LEAVE:
             continue
-        if runs and runs[-1][0] == code and runs[-1][1] + runs[-1][2] == t:
-            runs[-1] = (code, runs[-1][1], runs[-1][2] + 1)
+        source = origin.get((trainee_id, mapping.month(t)))
+        if source is not None and not _same_place(source, code, mapping):
+            source = None  # the month changed department: nothing to carry over
+        if runs and runs[-1][0] == code and runs[-1][1] + runs[-1][2] == t and runs[-1][3] is source:
+            runs[-1] = (code, runs[-1][1], runs[-1][2] + 1, source)
         else:
-            runs.append((code, t, 1))
+            runs.append((code, t, 1, source))
     return runs
+
+
+def _same_place(block: RotationBlock, code: str, mapping: InstanceMap) -> bool:
+    if block.department_id is None:
+        return code.startswith(RESEARCH_PREFIX)
+    department = mapping.departments.get(code)
+    return department is not None and department.pk == block.department_id
 
 
 def _audit_figures(figures: dict[str, Any]) -> dict[str, Any]:
@@ -426,6 +468,8 @@ def schedule_publish(*, user: Any, schedule: Schedule, expected_version: int) ->
     Every trainee whose months change, and the heads of the departments they come to or leave, are
     notified. A stale version (someone edited or published meanwhile) raises ``ConflictError``.
     """
+    # Lock the training base first: two first publications cannot both pass the checks below.
+    Institution.objects.select_for_update().filter(pk=schedule.institution_id).first()
     schedule = Schedule.objects.select_for_update().get(pk=schedule.pk)
     if schedule.version != expected_version:
         raise ConflictError(_("Someone changed this schedule after you opened it. Reload it and look again."))
@@ -436,7 +480,7 @@ def schedule_publish(*, user: Any, schedule: Schedule, expected_version: int) ->
         .filter(institution=schedule.institution, status=Schedule.Status.PUBLISHED)
         .first()
     )
-    if schedule.based_on_id is not None and (current is None or current.pk != schedule.based_on_id):
+    if schedule.based_on_id != (current.pk if current else None):
         raise ConflictError(
             _("Another schedule was published after this one was planned. Re-plan from the published one.")
         )
@@ -564,6 +608,13 @@ def schedule_solve_start(
 
     if based_on is not None and based_on.status != Schedule.Status.PUBLISHED:
         raise ApplicationError(_("Re-planning starts from the published schedule."))
+    if (
+        based_on is None
+        and Schedule.objects.filter(institution=institution, status=Schedule.Status.PUBLISHED).exists()
+    ):
+        raise ApplicationError(
+            _("A schedule is published: re-plan from it, so that the months already done stay as they are.")
+        )
     label = _("Re-plan the rotation schedule") if based_on else _("Plan the rotation schedule")
     return job_start(
         task=schedule_solve_task,

@@ -230,3 +230,18 @@ def test_an_edit_that_would_move_a_block_already_done_is_refused(draft, personas
             start_month=month(0),
         )
     assert layout(schedule, trainee) == before
+
+
+def test_an_edit_keeps_the_lock_and_status_of_the_blocks_it_does_not_move(draft, personas):
+    schedule, _trainee, _d = draft
+    RotationBlock.objects.filter(schedule=schedule, department__code="CARD").update(
+        status=RotationBlock.Status.COMPLETED, locked=True
+    )
+    rotation_block_swap(
+        user=personas["officer"],
+        block=block(schedule, "GI"),
+        other=block(schedule, "ONC"),
+        expected_version=schedule.version,
+    )
+    card = block(schedule, "CARD")
+    assert (card.status, card.locked, card.months) == (RotationBlock.Status.COMPLETED, True, 4)

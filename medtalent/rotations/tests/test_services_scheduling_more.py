@@ -700,7 +700,9 @@ def test_a_draft_merges_consecutive_months_and_makes_research_blocks(rotation_wo
     }  # fmt: skip
 
 
-def test_a_draft_carries_status_and_lock_over_only_to_identical_blocks(rotation_world, world, officer):
+def test_a_draft_carries_status_and_lock_over_month_by_month_where_the_department_stays(
+    rotation_world, world, officer
+):
     trainee = enrol(rotation_world)[0]
     published = schedule(rotation_world, Schedule.Status.PUBLISHED)
     status = RotationBlock.Status
@@ -710,7 +712,7 @@ def test_a_draft_carries_status_and_lock_over_only_to_identical_blocks(rotation_
         trainee,
         ("CARD", month(2025, 9), 4, status.COMPLETED, True),
         ("RESP", month(2026, 1), 3, status.IN_PROGRESS),
-        ("GI", month(2026, 4), 2, status.PLANNED, True),  # split in the draft: not the same block
+        ("GI", month(2026, 4), 2, status.PLANNED, True),  # its first month stays GI: still locked
         ("GER", month(2026, 6), 2, status.CHANGED),  # another department in the draft
         ("ONC", month(2026, 8), 1, status.PLANNED, True),
     )
@@ -731,7 +733,7 @@ def test_a_draft_carries_status_and_lock_over_only_to_identical_blocks(rotation_
     ] == [
         ("CARD", month(2025, 9), 4, status.COMPLETED, True),
         ("RESP", month(2026, 1), 3, status.IN_PROGRESS, False),
-        ("GI", month(2026, 4), 1, status.PLANNED, False),
+        ("GI", month(2026, 4), 1, status.PLANNED, True),
         ("ONC", month(2026, 5), 1, status.PLANNED, False),
         ("GI", month(2026, 6), 1, status.PLANNED, False),
         ("LAB", month(2026, 7), 2, status.PLANNED, False),
