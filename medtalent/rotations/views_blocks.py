@@ -23,6 +23,8 @@ from .months import add_months, months_between
 from .selectors import standard_departments_by_code
 from .services.blocks import rotation_block_move, rotation_block_split, rotation_block_swap
 
+MOVABLE = (RotationBlock.Status.PLANNED, RotationBlock.Status.CHANGED)
+
 
 @login_required
 def schedule_trainee_edit(request: HttpRequest, schedule_id: int, trainee_id: int) -> HttpResponse:
@@ -53,7 +55,9 @@ def schedule_trainee_edit(request: HttpRequest, schedule_id: int, trainee_id: in
             messages.success(request, _("Saved. The trainee's months keep every rule of their standard."))
             return redirect("rotation_schedule_trainee_edit", schedule_id=schedule.pk, trainee_id=trainee_id)
         schedule.refresh_from_db()
-    first = min(b.start_month for b in blocks)
+    # Months before the last block that is done, running or locked cannot take a moved block.
+    movable = [b for b in blocks if b.department_id and not b.locked and b.status in MOVABLE]
+    first = min((b.start_month for b in movable), default=min(b.start_month for b in blocks))
     last = max(b.end_month for b in blocks)
     months = [add_months(first, k) for k in range(months_between(first, last))]
     departments = sorted(standard_departments_by_code(schedule.institution).values(), key=str)
