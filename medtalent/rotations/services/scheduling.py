@@ -117,11 +117,8 @@ def schedule_instance_build(
     codes = {code for e in enrolments for code in _edition_codes(e.edition)}
     for department in Department.objects.filter(
         institution_family_q(institution, "institution__"), code__in=codes
-    ).order_by(
-        # the training base's own department first, then affiliates'
-        "code",
-        "-institution_id",
-    ):
+    ).order_by("code", "institution_id"):
+        # Where the base and an affiliate share a code, the base's own department wins.
         if department.code not in mapping.departments or department.institution_id == institution.pk:
             mapping.departments[department.code] = department
     missing = sorted(codes - set(mapping.departments))
