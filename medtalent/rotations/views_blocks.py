@@ -23,8 +23,6 @@ from .months import add_months, months_between
 from .selectors import standard_departments_by_code
 from .services.blocks import rotation_block_move, rotation_block_split, rotation_block_swap
 
-MOVABLE = (RotationBlock.Status.PLANNED, RotationBlock.Status.CHANGED)
-
 
 @login_required
 def schedule_trainee_edit(request: HttpRequest, schedule_id: int, trainee_id: int) -> HttpResponse:
@@ -56,7 +54,7 @@ def schedule_trainee_edit(request: HttpRequest, schedule_id: int, trainee_id: in
             return redirect("rotation_schedule_trainee_edit", schedule_id=schedule.pk, trainee_id=trainee_id)
         schedule.refresh_from_db()
     # Months before the last block that is done, running or locked cannot take a moved block.
-    movable = [b for b in blocks if b.department_id and not b.locked and b.status in MOVABLE]
+    movable = [b for b in blocks if b.department_id and not b.is_fixed]
     first = min((b.start_month for b in movable), default=min(b.start_month for b in blocks))
     last = max(b.end_month for b in blocks)
     months = [add_months(first, k) for k in range(months_between(first, last))]

@@ -1,10 +1,11 @@
 from .capacity import DepartmentCapacity
-from .schedules import BlockKind, BlockStatus, RotationBlock, Schedule, ScheduleStatus
+from .schedules import FIXED_BLOCKS, BlockKind, BlockStatus, RotationBlock, Schedule, ScheduleStatus
 from .standards import DEFAULT_TOTAL_MONTHS, RotationEnrolment, RotationStandard, StandardEdition
 from .trainees import Leave, LeaveReason, MentorResearchCapacity, ResearchWindow
 
 __all__ = [
     "DEFAULT_TOTAL_MONTHS",
+    "FIXED_BLOCKS",
     "BlockKind",
     "BlockStatus",
     "DepartmentCapacity",

@@ -115,6 +115,11 @@ class BlockStatus(models.TextChoices):
     CHANGED = "changed", _("Changed")
 
 
+# A block locked, running or done stays as it is: re-plans fix its months and hand edits cannot move it.
+FIXED_STATUSES = (BlockStatus.IN_PROGRESS, BlockStatus.COMPLETED)
+FIXED_BLOCKS = Q(locked=True) | Q(status__in=FIXED_STATUSES)
+
+
 class RotationBlock(models.Model):
     """Consecutive whole months a trainee spends in one department (轮转), or on research.
 
@@ -172,3 +177,8 @@ class RotationBlock(models.Model):
     def end_month(self) -> datetime.date:
         """The first month after the block (exclusive end)."""
         return add_months(self.start_month, self.months)
+
+    @property
+    def is_fixed(self) -> bool:
+        """Locked, running or done (``FIXED_BLOCKS`` in a query)."""
+        return self.locked or self.status in FIXED_STATUSES

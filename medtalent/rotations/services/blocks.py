@@ -125,7 +125,7 @@ def _edit(
         raise ApplicationError(
             _("Only a draft can be edited. Re-plan to make a draft of the published schedule.")
         )
-    if block.locked or block.status in (RotationBlock.Status.IN_PROGRESS, RotationBlock.Status.COMPLETED):
+    if block.is_fixed:
         raise ApplicationError(_("This block is locked, running or done: it cannot be changed."))
     blocks = list(
         RotationBlock.objects.filter(schedule=schedule, trainee_id=block.trainee_id).order_by("start_month")
@@ -154,22 +154,23 @@ def _edit(
     changed = list(row)
     for t, department_id in zip(slots, sequence, strict=True):
         changed[t] = department_id
-    immovable = {
-        t
+    # Months of blocks locked, running or done: the edit may not touch them, and new blocks end there.
+    fixed: dict[int, RotationBlock] = {
+        t: b
         for b in blocks
-        if b.locked or b.status in (RotationBlock.Status.IN_PROGRESS, RotationBlock.Status.COMPLETED)
+        if b.is_fixed
         for t in range(
             months_between(schedule.first_month, b.start_month),
             months_between(schedule.first_month, b.end_month),
         )
     }
-    if any(changed[t] != row[t] for t in immovable):
+    if any(changed[t] != row[t] for t in fixed):
         raise ApplicationError(_("This block is locked, running or done: it cannot be changed."))
     _check_against_standard(schedule, block, changed)
     save_versioned(schedule, expected_version=expected_version, fields=[])
     before = [(b.department_id, b.start_month, b.months) for b in blocks]
     RotationBlock.objects.filter(pk__in=[b.pk for b in blocks if b.department_id is not None]).delete()
-    new_blocks = _blocks_from_row(schedule, block.trainee_id, changed, blocks)
+    new_blocks = _blocks_from_row(schedule, block.trainee_id, changed, blocks, fixed)
     RotationBlock.objects.bulk_create(new_blocks)
     audit_record(
         actor=user,
@@ -214,17 +215,15 @@ def _check_against_standard(schedule: Schedule, block: RotationBlock, changed: l
 
 
 def _blocks_from_row(
-    schedule: Schedule, trainee_id: int, row: list[int | None], before: list[RotationBlock]
+    schedule: Schedule,
+    trainee_id: int,
+    row: list[int | None],
+    before: list[RotationBlock],
+    fixed: dict[int, RotationBlock],
 ) -> list[RotationBlock]:
-    """Blocks from the trainee's months: runs of one department, cut where a block that may not change
-    (locked, running, done) ends, so it comes back as it was. A block identical to one before keeps its
-    status and lock; the others are marked changed."""
-    fixed: dict[int, RotationBlock] = {}
-    for b in before:
-        if b.locked or b.status in (RotationBlock.Status.IN_PROGRESS, RotationBlock.Status.COMPLETED):
-            start = months_between(schedule.first_month, b.start_month)
-            for t in range(start, start + b.months):
-                fixed[t] = b
+    """Blocks from the trainee's months: runs of one department, cut where a fixed block (``fixed``: month
+    -> block locked, running or done) ends, so it comes back as it was. A block identical to one before
+    keeps its status and lock; the others are marked changed."""
     same = {(b.department_id, b.start_month, b.months): b for b in before}
     runs: list[tuple[int, int, int, RotationBlock | None]] = []  # department, first month, months, fixed
     for t, department_id in enumerate(row):

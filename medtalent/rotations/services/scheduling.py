@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -29,6 +28,7 @@ from medtalent.core.versioning import save_versioned
 from medtalent.people.models import Department, Institution, Person, Role, TraineeProfile
 
 from ..models import (
+    FIXED_BLOCKS,
     Leave,
     MentorResearchCapacity,
     ResearchWindow,
@@ -152,7 +152,9 @@ def schedule_instance_build(
                 limit = capacities.get(window.mentor_id, MentorResearchCapacity.DEFAULT_CONCURRENT_STUDENTS)
                 departments.append({"code": code, "capacity": limit})
     previous_rows = _rows(based_on, mapping, leave, research, starts) if based_on is not None else {}
-    locked = _locked_months(based_on, mapping) if based_on is not None else {}
+    locked: dict[int, set[int]] = defaultdict(set)
+    for trainee_id, month in _block_origin(based_on) if based_on is not None else {}:
+        locked[trainee_id].add(months_between(first_month, month))
     now_index = months_between(first_month, first_of_month(now)) if now is not None else 0
     standards: dict[str, Any] = {}
     trainees = []
@@ -267,17 +269,6 @@ def _research_code(
         if window.earliest_start <= offset < window.latest_end and row.count(code) < window.months:
             return code
     return f"{RESEARCH_PREFIX}{windows[0].mentor_id}" if windows else None
-
-
-def _locked_months(schedule: Schedule, mapping: InstanceMap) -> dict[int, set[int]]:
-    """Per trainee, the months of blocks that may not move: locked, in progress or completed."""
-    months: dict[int, set[int]] = defaultdict(set)
-    for trainee_id, start_month, count in schedule.blocks.filter(
-        Q(locked=True) | Q(status__in=[RotationBlock.Status.IN_PROGRESS, RotationBlock.Status.COMPLETED])
-    ).values_list("trainee_id", "start_month", "months"):
-        start = months_between(mapping.first_month, start_month)
-        months[trainee_id].update(range(start, start + count))
-    return months
 
 
 def _blocks(months: dict[int, str]) -> list[dict[str, Any]]:
@@ -410,9 +401,7 @@ def schedule_draft_from_solution(
 def _block_origin(schedule: Schedule) -> dict[tuple[int, datetime.date], RotationBlock]:
     """Per (trainee, month), the published block that may not change: locked, running or done."""
     origin = {}
-    for block in schedule.blocks.filter(
-        Q(locked=True) | Q(status__in=[RotationBlock.Status.IN_PROGRESS, RotationBlock.Status.COMPLETED])
-    ):
+    for block in schedule.blocks.filter(FIXED_BLOCKS):
         for k in range(block.months):
             origin[(block.trainee_id, add_months(block.start_month, k))] = block
     return origin
