@@ -7,9 +7,11 @@ from typing import Any, cast
 
 from django import forms
 from django.forms import formset_factory
+from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from medtalent.core.api_types import MAX_ID
 from medtalent.core.forms import StyledFormMixin
 from medtalent.people.models import Department, Institution
 
@@ -234,3 +236,13 @@ class SchedulePlanForm(StyledFormMixin, forms.Form):
         cast(forms.TypedChoiceField, self.fields["time_limit"]).choices = [
             (seconds, gettext("%(seconds)d seconds") % {"seconds": seconds}) for seconds in SOLVER_TIME_LIMITS
         ]
+
+
+def whole_number(value: str) -> int | None:
+    """An id or number from a query string or form, or None when it is not a plain one in range."""
+    return int(value) if value.isdigit() and len(value) < 12 and int(value) <= MAX_ID else None
+
+
+def posted_version(request: HttpRequest) -> int:
+    """The record version a page posted with its change (0, which never matches, when malformed)."""
+    return whole_number(request.POST.get("version", "")) or 0

@@ -25,6 +25,15 @@ def add_months(month: datetime.date, count: int) -> datetime.date:
     return datetime.date(index // 12, index % 12 + 1, 1)
 
 
+def parse_month(value: str) -> datetime.date | None:
+    """A month written ``YYYY-MM`` (as pages post it), or None when it is not one."""
+    try:
+        month = datetime.date.fromisoformat(f"{value}-01")
+    except ValueError:
+        return None
+    return month if 2000 <= month.year <= 2100 else None
+
+
 def months_between(first: datetime.date, later: datetime.date) -> int:
     """How many calendar months ``later`` is after ``first`` (negative when it is before)."""
     return (later.year - first.year) * 12 + later.month - first.month

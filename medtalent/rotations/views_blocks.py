@@ -18,8 +18,9 @@ from medtalent.core.errors import ApplicationError, ConflictError
 from medtalent.core.permissions import require
 
 from .access import get_schedule_for_user
+from .forms import posted_version
 from .models import RotationBlock, Schedule
-from .months import add_months, months_between
+from .months import add_months, months_between, parse_month
 from .selectors import standard_departments_by_code
 from .services.blocks import rotation_block_move, rotation_block_split, rotation_block_swap
 
@@ -41,8 +42,8 @@ def schedule_trainee_edit(request: HttpRequest, schedule_id: int, trainee_id: in
             result = _apply(request, schedule, blocks)
         except ConflictError as conflict:
             error, status = str(conflict.message), 409
-        except (ApplicationError, ValueError) as problem:
-            error, status = str(getattr(problem, "message", problem)), 400
+        except ApplicationError as problem:
+            error, status = str(problem.message), 400
         else:
             for department, month, load, places in result.over_capacity:
                 messages.warning(
@@ -80,7 +81,7 @@ def _apply(request: HttpRequest, schedule: Schedule, blocks: list[RotationBlock]
     block = by_id.get(request.POST.get("block", ""))
     if block is None:
         raise ApplicationError(_("Choose one of the trainee's blocks."))
-    version = int(request.POST.get("version") or 0)
+    version = posted_version(request)
     action = request.POST.get("action")
     department = _department(schedule, request.POST.get("department", ""))
     if action == "move":
@@ -119,7 +120,7 @@ def _department(schedule: Schedule, value: str) -> Any:
 
 
 def _month(value: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(f"{value}-01" if len(value) == 7 else value).replace(day=1)
-    except ValueError:
-        raise ApplicationError(_("Choose a month.")) from None
+    month = parse_month(value)
+    if month is None:
+        raise ApplicationError(_("Choose a month."))
+    return month

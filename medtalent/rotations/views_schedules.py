@@ -6,7 +6,6 @@ checks the action with ``require`` (403); the reads are in ``selectors_schedules
 ``services.scheduling``.
 """
 
-import datetime
 import uuid
 from typing import Any
 
@@ -21,7 +20,6 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from medtalent.core.api_types import MAX_ID
 from medtalent.core.errors import ApplicationError, ConflictError
 from medtalent.core.exports import XLSX_TYPE
 from medtalent.core.forms import add_service_error
@@ -42,9 +40,9 @@ from .access import (
     training_bases_run_by,
 )
 from .exports import schedule_grid_xlsx
-from .forms import SchedulePlanForm
+from .forms import SchedulePlanForm, posted_version, whole_number
 from .models import Schedule
-from .months import add_months
+from .months import add_months, parse_month
 from .selectors_schedules import (
     GridFilters,
     SolverFigures,
@@ -60,10 +58,6 @@ from .selectors_schedules import (
 from .services.scheduling import schedule_discard, schedule_publish, schedule_solve_start
 
 SOLVE_JOB_KIND = "rotations.schedule_solve"
-
-
-def _number(value: str) -> int | None:
-    return int(value) if value.isdigit() and len(value) < 12 and int(value) <= MAX_ID else None
 
 
 @login_required
@@ -97,7 +91,7 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
     if not may_run_schedules(request.user):
         raise PermissionDenied
     bases = list(training_bases_run_by(request.user))
-    wanted = _number(request.GET.get("institution", ""))
+    wanted = whole_number(request.GET.get("institution", ""))
     institution = next((base for base in bases if wanted is None or base.pk == wanted), None)
     if institution is None:
         raise Http404
@@ -149,7 +143,7 @@ def schedule_plan(request: HttpRequest) -> HttpResponse:
     for problems in form.errors.values():
         messages.error(request, " ".join(str(problem) for problem in problems))
     institution_id = request.POST.get("institution", "")
-    suffix = f"?institution={institution_id}" if _number(institution_id) else ""
+    suffix = f"?institution={institution_id}" if whole_number(institution_id) else ""
     return redirect(f"{reverse('rotation_schedules')}{suffix}")
 
 
@@ -159,9 +153,9 @@ def schedule_plan(request: HttpRequest) -> HttpResponse:
 def _grid_filters(request: HttpRequest) -> GridFilters:
     params = request.GET
     return GridFilters(
-        cohort=_number(params.get("cohort", "")),
-        standard_id=_number(params.get("standard", "")),
-        department_id=_number(params.get("department", "")),
+        cohort=whole_number(params.get("cohort", "")),
+        standard_id=whole_number(params.get("standard", "")),
+        department_id=whole_number(params.get("department", "")),
         search=params.get("q", "").strip()[:100],
         changed_only=params.get("changed", "") == "1",
     )
@@ -208,10 +202,6 @@ def schedule_detail(request: HttpRequest, schedule_id: int) -> HttpResponse:
     return _schedule_page(request, schedule)
 
 
-def _posted_version(request: HttpRequest) -> int:
-    return _number(request.POST.get("version", "")) or 0
-
-
 @login_required
 @require_POST
 def schedule_publish_view(request: HttpRequest, schedule_id: int) -> HttpResponse:
@@ -219,7 +209,7 @@ def schedule_publish_view(request: HttpRequest, schedule_id: int) -> HttpRespons
     require(request.user, "rotations.change_schedule", schedule)
     try:
         published = schedule_publish(
-            user=request.user, schedule=schedule, expected_version=_posted_version(request)
+            user=request.user, schedule=schedule, expected_version=posted_version(request)
         )
     except ConflictError as error:
         # Nothing was written: show the schedule as it is now, with the reason, as a 409.
@@ -242,7 +232,7 @@ def schedule_discard_view(request: HttpRequest, schedule_id: int) -> HttpRespons
     schedule = get_schedule_for_user(request.user, schedule_id)
     require(request.user, "rotations.change_schedule", schedule)
     try:
-        schedule_discard(user=request.user, schedule=schedule, expected_version=_posted_version(request))
+        schedule_discard(user=request.user, schedule=schedule, expected_version=posted_version(request))
     except ConflictError as error:
         return _schedule_page(
             request, get_schedule_for_user(request.user, schedule_id), conflict=str(error.message), status=409
@@ -279,21 +269,13 @@ def schedule_load_view(request: HttpRequest, schedule_id: int) -> HttpResponse:
 # --- roster and timeline ------------------------------------------------------------------------
 
 
-def _month_param(value: str) -> datetime.date | None:
-    try:
-        month = datetime.date.fromisoformat(f"{value}-01")
-    except ValueError:
-        return None
-    return month if 2000 <= month.year <= 2100 else None
-
-
 @login_required
 def roster(request: HttpRequest) -> HttpResponse:
     """A department's trainees this month and the next, by the published schedule."""
     if not reads_rosters(request.user):
         raise PermissionDenied
-    department = get_roster_department_for_user(request.user, _number(request.GET.get("department", "")))
-    month = _month_param(request.GET.get("month", "")) or timezone.localdate().replace(day=1)
+    department = get_roster_department_for_user(request.user, whole_number(request.GET.get("department", "")))
+    month = parse_month(request.GET.get("month", "")) or timezone.localdate().replace(day=1)
     departments = list(roster_departments_for(request.user))
     return render(
         request,

@@ -83,3 +83,20 @@ def test_only_those_who_run_rotations_edit(client, draft, personas, persona, sta
     client.force_login(personas[persona])
     assert client.get(url(schedule, trainee)).status_code == status
     assert RotationBlock.objects.filter(schedule=schedule).count() == 5
+
+
+def test_a_malformed_version_or_month_gets_a_clear_answer_and_changes_nothing(client, draft, personas):  # noqa: F811
+    schedule, trainee, _d = draft
+    before = layout(schedule, trainee)
+    client.force_login(personas["officer"])
+    gi = block(schedule, "GI").pk
+    stale = client.post(
+        url(schedule, trainee), {"action": "move", "block": gi, "version": "x1", "month": "2025-09"}
+    )
+    assert stale.status_code == 409
+    wrong = client.post(
+        url(schedule, trainee), {"action": "move", "block": gi, "version": schedule.version, "month": "Sept"}
+    )
+    assert wrong.status_code == 400
+    assert "Choose a month." in wrong.content.decode()
+    assert layout(schedule, trainee) == before
