@@ -7,6 +7,7 @@ Screenshots go to ``$MEDTALENT_SCREENSHOTS`` (default ``./screenshots``).
 """
 
 import os
+import re
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -74,6 +75,9 @@ def open_menu(page: Page) -> None:
     if toggler.get_attribute("aria-expanded") != "true":
         toggler.click()
     expect(toggler).to_have_attribute("aria-expanded", "true")
+    # Wait for Bootstrap's collapse transition to end: a click on a menu item while the menu is still
+    # "collapsing" can be lost, which made the phone journeys' language switch flaky.
+    expect(page.locator("#main-nav")).to_have_class(re.compile(r"^(?=.*\bshow\b)(?!.*\bcollapsing\b)"))
     expect(page.locator("#main-nav")).to_be_visible()
 
 
