@@ -16,9 +16,9 @@ from django.shortcuts import get_object_or_404
 from medtalent.people.access import person_private_q, scope_for
 from medtalent.people.models import Department, Institution, Role, TraineeProfile
 
-from .models import RotationStandard, Schedule, StandardEdition
+from .models import RotationEnrolment, RotationStandard, Schedule, StandardEdition
 
-Owned = Institution | RotationStandard | StandardEdition | Schedule | None
+Owned = Institution | RotationStandard | StandardEdition | Schedule | RotationEnrolment | None
 
 
 def standards_visible_to(user: Any) -> QuerySet[RotationStandard]:
@@ -38,7 +38,7 @@ def get_standard_for_user(user: Any, pk: int) -> RotationStandard:
 def institution_id_of(obj: Owned) -> int | None:
     if isinstance(obj, Institution):
         return obj.pk
-    if isinstance(obj, RotationStandard | Schedule):
+    if isinstance(obj, RotationStandard | Schedule | RotationEnrolment):
         return obj.institution_id
     if isinstance(obj, StandardEdition):
         return obj.standard.institution_id
@@ -107,6 +107,15 @@ def training_bases_run_by(user: Any) -> QuerySet[Institution]:
     if scope.is_admin:
         return bases
     return bases.filter(pk__in=scope.programme_officer_institution_ids)
+
+
+def chosen_training_base(user: Any, wanted: int | None) -> tuple[list[Institution], Institution]:
+    """The bases the user plans for, and the one asked for (the first when none is): 404 for another."""
+    bases = list(training_bases_run_by(user))
+    institution = next((base for base in bases if wanted is None or base.pk == wanted), None)
+    if institution is None:
+        raise Http404
+    return bases, institution
 
 
 # --- rosters ------------------------------------------------------------------------------------

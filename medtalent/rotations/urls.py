@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views, views_blocks, views_schedules
+from . import views, views_blocks, views_records, views_schedules
 
 urlpatterns = [
     # The menu's entry: planners land on the schedules, heads and teachers on their roster, trainees on
@@ -36,6 +36,9 @@ urlpatterns = [
         views_blocks.schedule_trainee_edit,
         name="rotation_schedule_trainee_edit",
     ),
+    path("trainees/", views_records.trainee_list, name="rotation_trainees"),
+    path("trainees/<int:trainee_id>/", views_records.trainee_record_view, name="rotation_trainee_record"),
+    path("places/", views_records.places, name="rotation_places"),
     path("roster/", views_schedules.roster, name="rotation_roster"),
     path("trainees/<int:trainee_id>/timeline/", views_schedules.timeline, name="rotation_timeline"),
     path("me/", views_schedules.my_timeline, name="rotation_me"),

@@ -1,4 +1,5 @@
-"""Editing one trainee's blocks in a draft schedule: move, split, swap, with the answer at once.
+"""Editing one trainee's blocks in a draft schedule: move, split, swap, with the answer at once; and
+locking blocks (in a draft or the published schedule) so that re-plans keep them.
 
 The page lists the trainee's blocks with the three edits. Each POST calls one service; a rule of the
 standard that the edit would break comes back as the page's error and nothing changes, a department
@@ -22,7 +23,8 @@ from .forms import posted_version
 from .models import RotationBlock, Schedule
 from .months import add_months, months_between, parse_month
 from .selectors import standard_departments_by_code
-from .services.blocks import rotation_block_move, rotation_block_split, rotation_block_swap
+from .services.blocks import BlockEditResult, rotation_block_move, rotation_block_split, rotation_block_swap
+from .services.records import rotation_block_lock
 
 
 @login_required
@@ -38,8 +40,9 @@ def schedule_trainee_edit(request: HttpRequest, schedule_id: int, trainee_id: in
         raise Http404
     error, status = "", 200
     if request.method == "POST":
+        locking = request.POST.get("action") in ("lock", "unlock")
         try:
-            result = _apply(request, schedule, blocks)
+            result = _lock(request, blocks) if locking else _apply(request, schedule, blocks)
         except ConflictError as conflict:
             error, status = str(conflict.message), 409
         except ApplicationError as problem:
@@ -51,7 +54,12 @@ def schedule_trainee_edit(request: HttpRequest, schedule_id: int, trainee_id: in
                     _("%(department)s has %(load)s trainees in %(month)s for %(places)s places.")
                     % {"department": department, "load": load, "month": f"{month:%Y-%m}", "places": places},
                 )
-            messages.success(request, _("Saved. The trainee's months keep every rule of their standard."))
+            messages.success(
+                request,
+                _("Saved. A locked block stays as it is when the schedule is re-planned.")
+                if locking
+                else _("Saved. The trainee's months keep every rule of their standard."),
+            )
             return redirect("rotation_schedule_trainee_edit", schedule_id=schedule.pk, trainee_id=trainee_id)
         schedule.refresh_from_db()
     # Months before the last block that is done, running or locked cannot take a moved block.
@@ -71,9 +79,23 @@ def schedule_trainee_edit(request: HttpRequest, schedule_id: int, trainee_id: in
             "departments": departments,
             "error": error,
             "editable": schedule.status == Schedule.Status.DRAFT,
+            "lockable": schedule.status in (Schedule.Status.DRAFT, Schedule.Status.PUBLISHED),
         },
         status=status,
     )
+
+
+def _lock(request: HttpRequest, blocks: list[RotationBlock]) -> BlockEditResult:
+    block = {str(b.pk): b for b in blocks}.get(request.POST.get("block", ""))
+    if block is None:
+        raise ApplicationError(_("Choose one of the trainee's blocks."))
+    schedule = rotation_block_lock(
+        user=request.user,
+        block=block,
+        locked=request.POST["action"] == "lock",
+        expected_version=posted_version(request),
+    )
+    return BlockEditResult(schedule)
 
 
 def _apply(request: HttpRequest, schedule: Schedule, blocks: list[RotationBlock]) -> Any:

@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +29,7 @@ from medtalent.core.permissions import require
 from medtalent.people.access import scope_for
 
 from .access import (
+    chosen_training_base,
     get_roster_department_for_user,
     get_schedule_for_user,
     get_trainee_for_user,
@@ -37,6 +38,7 @@ from .access import (
     reads_rosters,
     roster_departments_for,
     rotations_landing,
+    runs_rotations_of,
     training_bases_run_by,
 )
 from .exports import schedule_grid_xlsx
@@ -90,11 +92,7 @@ def _solver_jobs(request: HttpRequest) -> list[Job]:
 def schedule_list(request: HttpRequest) -> HttpResponse:
     if not may_run_schedules(request.user):
         raise PermissionDenied
-    bases = list(training_bases_run_by(request.user))
-    wanted = whole_number(request.GET.get("institution", ""))
-    institution = next((base for base in bases if wanted is None or base.pk == wanted), None)
-    if institution is None:
-        raise Http404
+    bases, institution = chosen_training_base(request.user, whole_number(request.GET.get("institution", "")))
     schedules = schedule_list_for_institution(institution)
     form = SchedulePlanForm(
         institutions=training_bases_run_by(request.user), initial={"institution": institution}
@@ -294,7 +292,13 @@ def roster(request: HttpRequest) -> HttpResponse:
 
 def _timeline_page(request: HttpRequest, trainee: Any, *, own: bool) -> HttpResponse:
     timeline = trainee_timeline(trainee, timezone.localdate()) if trainee is not None else None
-    return render(request, "rotations/timeline.html", {"timeline": timeline, "trainee": trainee, "own": own})
+    enrolment = timeline.enrolment if timeline is not None else None
+    manages = enrolment is not None and runs_rotations_of(request.user, enrolment)
+    return render(
+        request,
+        "rotations/timeline.html",
+        {"timeline": timeline, "trainee": trainee, "own": own, "manages": manages},
+    )
 
 
 @login_required

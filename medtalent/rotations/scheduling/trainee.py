@@ -88,6 +88,13 @@ class TraineeProblem:
         return [self.department_index[c] for c in codes]
 
     @cached_property
+    def working_before(self) -> np.ndarray:
+        """Per programme offset k (0 to length): how many of the offsets below k are not leave."""
+        trainee = self.trainee
+        working = [month not in trainee.leave for month in range(trainee.start, trainee.end)]
+        return np.concatenate(([0], np.cumsum(working))).astype(np.int64)
+
+    @cached_property
     def requirement_of(self) -> dict[int, Requirement]:
         return {self.department_index[r.department]: r for r in self.trainee.requirements}
 
