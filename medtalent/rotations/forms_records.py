@@ -53,18 +53,19 @@ class EnrolmentForm(StyledFormMixin, forms.Form):
         _choices(self, "standard", standards)
 
 
+class TraineeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        number = f" · {obj.student_number}" if obj.student_number else ""
+        return f"{obj.person.display_name} · {obj.cohort}{number}"
+
+
 class NewEnrolmentForm(EnrolmentForm):
-    trainee = forms.ModelChoiceField(label=_("Trainee"), queryset=TraineeProfile.objects.none())
+    trainee = TraineeChoiceField(label=_("Trainee"), queryset=TraineeProfile.objects.none())
     field_order = ["trainee", "standard", "start_month"]
 
     def __init__(self, *args: Any, trainees: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choices(self, "trainee", trainees)
-        trainee_field = cast(forms.ModelChoiceField, self.fields["trainee"])
-        trainee_field.label_from_instance = lambda profile: (  # type: ignore[method-assign]
-            f"{profile.person.display_name} · {profile.cohort}"
-            + (f" · {profile.student_number}" if profile.student_number else "")
-        )
 
 
 class LeaveForm(StyledFormMixin, forms.Form):

@@ -130,7 +130,9 @@ def trainee_list(request: HttpRequest) -> HttpResponse:
 
 
 def _query_without_page(request: HttpRequest) -> str:
-    return urlencode([(k, v) for k, v in request.GET.items() if k != "page"])
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 @login_required

@@ -39,8 +39,9 @@ MAX_CAPACITY_MONTHS = 60  # one change of places covers at most five years
 MAX_PLACES = 999
 
 
-def _require_runs(user: Any, institution_id: int) -> None:
-    if not runs_rotations_of(user, Institution(pk=institution_id)):
+def _require_runs(user: Any, *institution_ids: int | None) -> None:
+    """Refuse unless the user runs rotations at one of the institutions."""
+    if not any(runs_rotations_of(user, Institution(pk=pk)) for pk in institution_ids if pk is not None):
         raise ForbiddenError(_("Only the programme office of this training base may change its rotations."))
 
 
@@ -261,7 +262,8 @@ def department_capacity_set(
     ``maximum=None`` returns those months to the department's usual places (``rotation_capacity``, and
     no minimum). Returns the number of months set.
     """
-    _require_runs(user, department.institution_id)  # an officer of a base runs its affiliates' too
+    # The base's programme office sets the places of its own departments and of its affiliates'.
+    _require_runs(user, department.institution_id, department.institution.parent_id)
     count = months_between(first_month, last_month) + 1
     if count < 1:
         raise ApplicationError(_("The last month comes before the first."), field="last_month")
