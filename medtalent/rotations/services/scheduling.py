@@ -75,7 +75,7 @@ def schedule_instance_build(
     if trainee_ids is not None:
         enrolled = enrolled.filter(trainee_id__in=trainee_ids)
     enrolments = list(
-        enrolled.select_related("edition__standard", "trainee").order_by("start_month", "trainee_id")
+        enrolled.select_related("edition__standard", "trainee__person").order_by("start_month", "trainee_id")
     )
     if not enrolments:
         raise ApplicationError(_("No trainees are enrolled in a rotation standard at this training base."))
@@ -307,10 +307,7 @@ def schedule_solve(
 
     solution = solve_instance(instance, time_limit=time_limit, progress=progress)
     if solution["status"] == "infeasible":
-        raise ApplicationError(
-            _("No schedule can keep every rule: %(reasons)s")
-            % {"reasons": " ".join(d["explanation"] for d in solution["diagnostics"])}
-        )
+        raise ApplicationError(infeasibility_message(solution["diagnostics"], mapping))
     return schedule_draft_from_solution(
         user=user,
         institution=institution,
@@ -320,6 +317,69 @@ def schedule_solve(
         title=title or str(_("Schedule of %(date)s") % {"date": timezone.localdate().isoformat()}),
         job=job,
     )
+
+
+MAX_TRAINEES_NAMED = 5
+
+
+def infeasibility_message(diagnostics: list[dict[str, Any]], mapping: InstanceMap) -> str:
+    """The solver's diagnosis in the reader's language, naming trainees, departments and mentors."""
+    named = [
+        str(
+            _("%(name)s cannot keep these rules together: %(rules)s.")
+            % {
+                "name": mapping.trainees[d["trainee"]].person.display_name,
+                "rules": str(_("; ")).join(_rule_words(rule, mapping) for rule in d["rules"]),
+            }
+        )
+        for d in diagnostics[:MAX_TRAINEES_NAMED]
+    ]
+    more = len(diagnostics) - MAX_TRAINEES_NAMED
+    if more > 0:
+        named.append(str(_("And %(count)d more trainees.") % {"count": more}))
+    return str(_("No schedule can keep every rule. %(reasons)s") % {"reasons": " ".join(named)})
+
+
+def _rule_words(rule: dict[str, Any], mapping: InstanceMap) -> str:
+    """One conflicting rule (``exact.py``'s kinds and details) as a phrase."""
+    values = dict(rule)
+    code = rule.get("department")
+    if code is not None:
+        mentor = mapping.mentors.get(code)
+        department = mapping.departments.get(code)
+        values["department"] = (
+            str(_("research with %(mentor)s") % {"mentor": mentor.display_name})
+            if mentor is not None
+            else (department.name if department is not None else code)
+        )
+    kind = rule["kind"]
+    if kind == "months":
+        return str(_("%(department)s for %(months)d months") % values)
+    if kind == "segments":
+        return str(
+            _("%(department)s in at most %(max_segments)d blocks of at least %(min_segment_months)d months")
+            % values
+        )
+    if kind == "window":
+        first = rule.get("earliest_start") or 0
+        if rule.get("latest_end") is None:
+            return str(_("%(department)s from month %(first)d of the programme") % {**values, "first": first})
+        return str(
+            _("%(department)s within months %(first)d to %(last)d of the programme")
+            % {**values, "first": first, "last": rule["latest_end"] - 1}
+        )
+    if kind == "group":
+        names = [mapping.departments[c].name if c in mapping.departments else c for c in rule["departments"]]
+        return str(
+            _("the elective group %(departments)s for %(months)d months")
+            % {"departments": "/".join(names), "months": rule["months"]}
+        )
+    if kind == "partner":
+        return str(
+            _("at most %(total)d months at partner institutions, %(per_subspecialty)d in one subspecialty")
+            % values
+        )
+    return str(_("the blocks already done or locked"))  # "fixed"
 
 
 def _progress_message(report: dict[str, Any]) -> str:

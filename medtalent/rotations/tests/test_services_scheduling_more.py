@@ -1183,9 +1183,8 @@ def test_an_impossible_standard_fails_the_job_naming_the_trainee_and_the_rules(
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED
     assert job.message == (
-        f"No schedule can keep every rule: Trainee {key(trainee)} (internal_medicine@1, months 0 to 12) "
-        "cannot meet these rules together: CARD needs 4 months; CARD must lie within months 0 to 3 of the "
-        "programme."
+        f"No schedule can keep every rule. {trainee.person.display_name} cannot keep these rules together: "
+        "Cardiology rotation for 4 months; Cardiology rotation within months 0 to 3 of the programme."
     )
     assert job.result_url == ""
     assert not Schedule.objects.exists()
