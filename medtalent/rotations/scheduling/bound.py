@@ -8,6 +8,10 @@ bound on it when time runs out, summed over departments, bounds the overload of 
 
 Placements are compared only on the department's *critical* months (where more trainees could come than
 there are places); placements alike there are one choice, which keeps the programmes small.
+
+The objective's bound is the better of two: the overload bound plus floors for the soft costs (each
+ignoring capacity), and the Lagrangian bound of `lagrange.py`, which prices capacity and minimum staffing
+into every trainee's choice.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from functools import cached_property
 import numpy as np
 from ortools.sat.python import cp_model
 
+from .lagrange import ObjectiveBound
 from .model import Instance
 from .trainee import TraineeProblem
 
@@ -101,6 +106,7 @@ class LowerBounds:
         self.exact: dict[tuple[int, ...], bool] = {}
         self.limit_used: dict[tuple[int, ...], float] = {}
         self._soft: tuple[int, int, int] | None = None
+        self._lagrangian: ObjectiveBound | None = None
         self._classes: dict[int, list[tuple[int, list[frozenset[int]] | None]]] = {}
 
     def classes(self, d: int) -> list[tuple[int, list[frozenset[int]] | None]]:
@@ -228,7 +234,8 @@ class LowerBounds:
             self._soft = (underfill, preference, changes)
         return self._soft
 
-    def objective(self) -> int:
+    def floors(self) -> int:
+        """The overload bound plus each soft cost's floor."""
         underfill, preference, changes = self.soft()
         w = self.instance.weights
         return (
@@ -237,6 +244,20 @@ class LowerBounds:
             + preference * w["preference"]
             + changes * w["change"]
         )
+
+    def refine_objective(self, rows: list[np.ndarray], time_limit: float) -> int:
+        """Spend up to `time_limit` seconds on the Lagrangian bound, its columns seeded by these rows."""
+        if self._lagrangian is None:
+            codes = list(self.instance.departments)
+            self._lagrangian = ObjectiveBound(
+                self.problems, codes, self.capacity, self.minimum, self.instance.weights
+            )
+        self._lagrangian.run(rows, time_limit)
+        return self.objective()
+
+    def objective(self) -> int:
+        lagrangian = self._lagrangian.bound() if self._lagrangian is not None else 0
+        return max(self.floors(), lagrangian)
 
 
 def _reachable_months(options: list[frozenset[int]] | None) -> set[int] | None:
