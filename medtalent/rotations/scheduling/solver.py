@@ -30,6 +30,7 @@ from .trainee import TraineeProblem, compile_trainees
 
 Progress = Callable[[dict[str, Any]], bool | None]
 STALL_SECONDS = 0.3  # repair time without progress before departments' bounds are (re)computed
+OBJECTIVE_BOUND_SHARE = 0.3  # of the time left once the overload is settled
 
 
 class Cancelled(Exception):
@@ -117,7 +118,9 @@ def solve_instance(
     search.reset_to(best_rows)
     best = figures(instance, problems, best_rows, codes)
     reporter.best(best.overload, best.objective)
-    polish_until = deadline if settled_at is not None else min(deadline, time.monotonic() + 0.5)
+    # Once the overload is settled, the objective's bound gets the time polishing leaves, at least a share.
+    reserve = OBJECTIVE_BOUND_SHARE * (deadline - time.monotonic())
+    polish_until = deadline - reserve if settled_at is not None else min(deadline, time.monotonic() + 0.5)
     improved = True
     while improved and best.objective > bounds.objective() and time.monotonic() < polish_until:
         improved = False
@@ -130,6 +133,8 @@ def solve_instance(
         if (final.overload, final.objective) < (best.overload, best.objective):
             best_rows, best = [row.copy() for row in search.rows], final
             reporter.best(best.overload, best.objective)
+    if settled_at is not None and best.objective > bounds.objective():
+        bounds.refine_objective(best_rows, time_limit=deadline - time.monotonic())
     objective_bound = bounds.objective()
 
     status = "optimal" if best.objective == objective_bound else "feasible"
