@@ -445,6 +445,9 @@ class ObjectiveBound:
             duals = self.reduced_costs()
             total, added = constant, 0
             for g, members in enumerate(self.groups):
+                if time.monotonic() >= deadline:  # a round cut short proves nothing
+                    total = math.nan
+                    break
                 share = max(0.0, (deadline - time.monotonic()) / (len(self.groups) - g))
                 value, cheapest = self.pricer(g).minimum(shared, time.monotonic() + share)
                 total += len(members) * value
