@@ -25,7 +25,7 @@ class MonthField(forms.CharField):
     widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=7, **kwargs)
+        super().__init__(**kwargs)  # no max_length: its validator would run on the cleaned date
 
     def prepare_value(self, value: Any) -> Any:
         return f"{value:%Y-%m}" if isinstance(value, datetime.date) else value
