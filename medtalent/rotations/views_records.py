@@ -153,7 +153,10 @@ def trainee_record_view(request: HttpRequest, trainee_id: int) -> HttpResponse:
         ),
         "leave": LeaveForm(posted if action == "leave" else None, prefix="leave"),
         "research": ResearchWindowForm(
-            posted if action == "research" else None, mentors=mentors_at(institution), prefix="research"
+            posted if action == "research" else None,
+            mentors=mentors_at(institution),
+            initial={"latest_end": enrolment.edition.total_months},  # valid for any number of months
+            prefix="research",
         ),
     }
     if action:
