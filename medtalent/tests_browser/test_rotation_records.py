@@ -62,7 +62,7 @@ def base(world: Any) -> Base:
         ],
     )
     start = timezone.localdate().replace(day=1)
-    trainees = []
+    trainees: list[Any] = []
     for number, (zh, latin, cohort) in enumerate(NAMES):
         profile = TraineeProfileFactory(
             person=PersonFactory(name_zh=zh, name_latin=latin, institution=world.hospital),
