@@ -96,20 +96,33 @@ def figures(
 def row_is_valid(problem: TraineeProblem, row: np.ndarray) -> bool:
     """Whether a row keeps every hard rule (see the format's "Exact meanings")."""
     trainee = problem.trainee
-    if len(row) != trainee.end - trainee.start:
+    start, end, leave, fixed = trainee.start, trainee.end, trainee.leave, problem.fixed
+    if len(row) != end - start:
         return False
-    if any(not trainee.start <= month < trainee.end or month in trainee.leave for month in problem.fixed):
+    if any(not start <= month < end or month in leave for month in fixed):
         return False
-    for offset, d in enumerate(row):
-        month = trainee.start + offset
-        if (month in trainee.leave) != (d < 0):
-            return False
-        if month in problem.fixed and problem.fixed[month] != d:
-            return False
+    # One pass: each department's months and the lengths of its runs (leave inside a run does not
+    # split it; a month in another department does).
     months: dict[int, list[int]] = {}
-    for offset, d in enumerate(row):
-        if d >= 0:
-            months.setdefault(int(d), []).append(offset)
+    runs: dict[int, list[int]] = {}
+    current, length = -1, 0
+    for offset, d in enumerate(row.tolist()):
+        month = start + offset
+        if (month in leave) != (d < 0):
+            return False
+        if d < 0:
+            continue
+        if fixed.get(month, d) != d:
+            return False
+        months.setdefault(d, []).append(offset)
+        if d == current:
+            length += 1
+            continue
+        if current >= 0:
+            runs.setdefault(current, []).append(length)
+        current, length = d, 1
+    if current >= 0:
+        runs.setdefault(current, []).append(length)
     allowed = set(problem.departments)
     if not set(months) <= allowed:
         return False
@@ -133,10 +146,9 @@ def row_is_valid(problem: TraineeProblem, row: np.ndarray) -> bool:
             return False
         if requirement is not None and d in grouped and len(offsets) < requirement.months:
             return False
-        runs = _runs(row, d)
         max_segments = requirement.max_segments if requirement else 1
         min_segment = requirement.min_segment_months if requirement else 1
-        if len(runs) > max_segments or any(length < min_segment for length in runs):
+        if len(runs[d]) > max_segments or min(runs[d]) < min_segment:
             return False
         if requirement is not None:
             if requirement.earliest_start is not None and offsets[0] < requirement.earliest_start:
@@ -158,18 +170,3 @@ def row_is_valid(problem: TraineeProblem, row: np.ndarray) -> bool:
         ):
             return False
     return True
-
-
-def _runs(row: np.ndarray, d: int) -> list[int]:
-    """Lengths of the maximal runs of department d; leave (-1) inside a run does not split it."""
-    runs: list[int] = []
-    current = 0
-    for value in row:
-        if value == d:
-            current += 1
-        elif value >= 0 and current:
-            runs.append(current)
-            current = 0
-    if current:
-        runs.append(current)
-    return runs

@@ -5,12 +5,16 @@
    conflicting rules are reported in words.
 2. **Bound** (`bound.py`): the overload and objective no schedule can beat.
 3. **Build**: trainees are inserted one by one against load-aware costs. When re-planning, a trainee's
-   previous row is kept whenever it is still valid, so nothing moves without a reason.
-4. **Repair** (guided local search): take a trainee out of an overloaded department-month and lay them
-   out again; cells that stay overloaded grow more expensive, so the search leaves local minima. Stops
-   as soon as the overload equals its bound.
+   previous row is kept whenever it is still valid, so nothing moves without a reason; one whose
+   previous row broke is laid out for the fewest changes, capacity aside.
+4. **Repair**. When re-planning, first the minimum-change repair (`replan.py`): block moves for every
+   trainee in or next to an overloaded cell, chosen together by CP-SAT for the fewest changes. Then
+   guided local search: take a trainee out of an overloaded department-month and lay them out again;
+   cells that stay overloaded grow more expensive, so the search leaves local minima. Stops as soon as
+   the overload equals its bound.
 5. **Polish**: with the overload settled, re-lay trainees for preferences, minimum staffing and fewer
-   changes, keeping a new row only if the objective does not get worse.
+   changes (a still-valid previous row is always one candidate), keeping a new row only if the
+   objective does not get worse.
 """
 
 from __future__ import annotations
@@ -26,10 +30,12 @@ from .bound import LowerBounds
 from .evaluate import add_row, capacity_arrays, changed_months, figures, preference_cost, row_is_valid
 from .exact import solve_trainee
 from .model import SOLUTION_FORMAT, read_instance
+from .replan import repair as minimum_change_repair
 from .trainee import TraineeProblem, compile_trainees
 
 Progress = Callable[[dict[str, Any]], bool | None]
 STALL_SECONDS = 0.3  # repair time without progress before departments' bounds are (re)computed
+REPLAN_SECONDS = 1.0  # CP-SAT's time for one round of minimum-change repair
 OBJECTIVE_BOUND_SHARE = 0.3  # of the time left once the overload is settled
 
 
@@ -71,7 +77,9 @@ def solve_instance(
     reporter = _Reporter(progress, started, deadline)
 
     reporter("check", 0)
-    diagnostics = _infeasible_trainees(problems, codes)
+    kept = [_kept_row(problem) for problem in problems]
+    checked: dict[int, np.ndarray] = {}  # rows the check found, for trainees without a kept row
+    diagnostics = _infeasible_trainees(problems, codes, kept, checked)
     if diagnostics:
         return {
             "format": SOLUTION_FORMAT,
@@ -84,7 +92,7 @@ def solve_instance(
     reporter("build", 5)
     rng = np.random.default_rng(seed)
     search = _Search(problems, codes, capacity, minimum, weights, rng)
-    search.build()
+    search.build(kept, checked)
     bounds = LowerBounds(instance, problems, capacity, minimum)
     best_rows = [row.copy() for row in search.rows]
     best = figures(instance, problems, best_rows, codes)
@@ -94,11 +102,25 @@ def solve_instance(
     # Bounds are computed only for departments the search cannot clear by itself: when it stalls, with
     # a time budget that doubles each time.
     best_overload = best.overload
+    if search.replanning:
+        # A re-plan first tries block moves chosen together for the fewest changes (replan.py); the
+        # guided search below then only finishes what they leave.
+        while best_overload > 0 and time.monotonic() < deadline:
+            seconds = min(REPLAN_SECONDS, max(0.05, deadline - time.monotonic()))
+            if not minimum_change_repair(search, seconds) or (current := search.overload()) > best_overload:
+                break
+            best_rows = [row.copy() for row in search.rows]
+            if current == best_overload:
+                break
+            best_overload = current
+            reporter.best(best_overload, None)
     settled_at = None
     budget, stalled_since = 0.1, time.monotonic()
-    while time.monotonic() < deadline:
+    while True:
         if best_overload == bounds.total_overload():
             settled_at = time.monotonic() - started
+            break
+        if time.monotonic() >= deadline:
             break
         if time.monotonic() - stalled_since > STALL_SECONDS:
             for d in np.flatnonzero(search.department_overload()):
@@ -203,6 +225,8 @@ class _Search:
         self.load = np.zeros(capacity.shape, dtype=np.int64)
         self.rows: list[np.ndarray] = [np.empty(0, dtype=np.int64)] * len(problems)
         self.members: dict[tuple[int, int], set[int]] = {}
+        self.replanning = any(problem.trainee.previous for problem in problems)
+        self.kept: list[np.ndarray | None] = [None] * len(problems)  # still-valid previous rows
 
     # -- bookkeeping ---------------------------------------------------------------------------------
 
@@ -259,11 +283,15 @@ class _Search:
         own += changed_months(problem, row, self.codes) * self.weights["change"]
         return float(shared[row[working], months[working]].sum()) + own
 
-    def lay_out(self, i: int, shared: np.ndarray, tries: int = 3) -> np.ndarray:
+    def lay_out(
+        self, i: int, shared: np.ndarray, tries: int = 3, fallback: np.ndarray | None = None
+    ) -> np.ndarray:
         problem = self.problems[i]
         found = problem.layout(shared, tries)
         if found is not None and row_is_valid(problem, found[1]):
             return found[1]
+        if fallback is not None:
+            return fallback
         exact = solve_trainee(problem, self.codes, shared, time_limit=2.0)
         if exact.row is None:  # feasibility was proven up front, so only a timeout gets here
             exact = solve_trainee(problem, self.codes, None, time_limit=30.0)
@@ -273,18 +301,29 @@ class _Search:
 
     # -- phases --------------------------------------------------------------------------------------
 
-    def build(self) -> None:
-        """Insert every trainee; keep a still-valid previous row, lay out the most constrained first."""
+    def build(self, kept: list[np.ndarray | None], checked: dict[int, np.ndarray]) -> None:
+        """Insert every trainee; keep a still-valid previous row, lay out the most constrained first.
+
+        `checked` holds rows the feasibility check found: a re-planned trainee falls back on theirs
+        (laid out for the fewest changes) rather than on the exact model.
+        """
+        self.kept = kept
         fresh = []
-        for i, problem in enumerate(self.problems):
-            previous = _previous_row(problem)
-            if previous is not None and row_is_valid(problem, previous):
-                self.place(i, previous)
+        for i, previous in enumerate(kept):
+            if previous is not None:
+                self.place(i, previous.copy())
             else:
                 fresh.append(i)
         fresh.sort(key=lambda i: (self.problems[i].configuration_count, self.rng.random()))
         for i in fresh:
-            self.place(i, self.lay_out(i, self.marginal_cost(guided=True), tries=1))
+            if self.problems[i].trainee.previous:
+                # A re-planned trainee whose previous row broke (new leave, say) keeps as much of it as
+                # their rules allow; the overload that makes is the minimum-change repair's to clear,
+                # with everyone's moves weighed together. Minimum staffing still counts.
+                cost = (self.load < self.minimum) * -float(self.weights["underfill"])
+                self.place(i, self.lay_out(i, cost, tries=1, fallback=checked.get(i)))
+            else:
+                self.place(i, self.lay_out(i, self.marginal_cost(guided=True), tries=1))
 
     def department_overload(self) -> np.ndarray:
         return np.maximum(self.load - self.capacity, 0).sum(axis=1)
@@ -312,10 +351,13 @@ class _Search:
         """Re-lay one trainee against the true costs; keep the new row only if it is strictly better."""
         old = self.take_out(i)
         shared = self.marginal_cost(guided=False)
-        new = self.lay_out(i, shared)
-        keep_new = self.row_cost(i, new, shared) < self.row_cost(i, old, shared) - 1e-9
-        self.place(i, new if keep_new else old)
-        return keep_new
+        best, lowest = old, self.row_cost(i, old, shared) - 1e-9
+        # The still-valid previous row is a candidate of its own: the oracle need not find it.
+        for candidate in (self.lay_out(i, shared), self.kept[i]):
+            if candidate is not None and (cost := self.row_cost(i, candidate, shared)) < lowest:
+                best, lowest = candidate, cost
+        self.place(i, best.copy() if best is self.kept[i] else best)
+        return best is not old
 
 
 def _previous_row(problem: TraineeProblem) -> np.ndarray | None:
@@ -331,17 +373,33 @@ def _previous_row(problem: TraineeProblem) -> np.ndarray | None:
     return np.array(row, dtype=np.int64)
 
 
-def _infeasible_trainees(problems: list[TraineeProblem], codes: list[str]) -> list[dict[str, Any]]:
+def _kept_row(problem: TraineeProblem) -> np.ndarray | None:
+    """The trainee's previous row if it is complete and still keeps every hard rule."""
+    previous = _previous_row(problem)
+    return previous if previous is not None and row_is_valid(problem, previous) else None
+
+
+def _infeasible_trainees(
+    problems: list[TraineeProblem],
+    codes: list[str],
+    kept: list[np.ndarray | None],
+    checked: dict[int, np.ndarray],
+) -> list[dict[str, Any]]:
     """Trainees whose own rules cannot all hold, each with the conflicting rules in words.
 
     Trainees alike (same kind) share the verdict, so each kind is solved once and all its trainees are
-    named.
+    named. The rows found on the way go into `checked`.
     """
     verdicts: dict[tuple, list | None] = {}
     diagnostics = []
-    for problem in problems:
+    for i, (problem, row) in enumerate(zip(problems, kept, strict=True)):
         if problem.kind not in verdicts:
-            verdicts[problem.kind] = _conflict(problem, codes)
+            if row is not None:
+                verdicts[problem.kind] = None
+            else:
+                verdicts[problem.kind], found = _conflict(problem, codes)
+                if found is not None:
+                    checked[i] = found
         rules = verdicts[problem.kind]
         if rules is None:
             continue
@@ -362,21 +420,19 @@ def _infeasible_trainees(problems: list[TraineeProblem], codes: list[str]) -> li
     return diagnostics
 
 
-def _conflict(problem: TraineeProblem, codes: list[str]) -> list | None:
-    """None when the trainee has a valid row; else the rules that conflict."""
-    previous = _previous_row(problem)
-    if previous is not None and row_is_valid(problem, previous):
-        return None
+def _conflict(problem: TraineeProblem, codes: list[str]) -> tuple[list | None, np.ndarray | None]:
+    """(None, a valid row) when the trainee has one (the oracle's is the fewest changes and least
+    preference cost it finds); else (the rules that conflict, None)."""
     if problem.configuration_count:
         found = problem.layout(np.zeros((len(codes), problem.horizon)), tries=5)
         if found is not None and row_is_valid(problem, found[1]):
-            return None
+            return None, found[1]
     exact = solve_trainee(problem, codes, None, time_limit=10.0)
     if exact.row is None and not exact.conflict:  # a timeout proves nothing either way
         exact = solve_trainee(problem, codes, None, time_limit=60.0)
         if exact.row is None and not exact.conflict:
             raise Undecided(problem.trainee.id)
-    return None if exact.row is not None else exact.conflict
+    return (None, exact.row) if exact.row is not None else (exact.conflict, None)
 
 
 def _overload_diagnostics(problems, rows, capacity, codes) -> list[dict[str, Any]]:

@@ -88,11 +88,16 @@ class TraineeProblem:
         return [self.department_index[c] for c in codes]
 
     @cached_property
-    def working_before(self) -> np.ndarray:
-        """Per programme offset k (0 to length): how many of the offsets below k are not leave."""
+    def previous_index(self) -> np.ndarray:
+        """Per programme offset: the previous plan's department index, -1 for leave, -2 for a month the
+        previous plan left empty (any assignment differs) and -3 beyond the previous plan (not compared)."""
         trainee = self.trainee
-        working = [month not in trainee.leave for month in range(trainee.start, trainee.end)]
-        return np.concatenate(([0], np.cumsum(working))).astype(np.int64)
+        previous = trainee.previous
+        result = np.full(trainee.end - trainee.start, -3, dtype=np.int64)
+        for offset, month in enumerate(range(trainee.start, min(trainee.end, len(previous)))):
+            code = previous[month]
+            result[offset] = -2 if code is None else -1 if code == LEAVE else self.department_index[code]
+        return result
 
     @cached_property
     def requirement_of(self) -> dict[int, Requirement]:
