@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from .solver import _Search
 
 MOVES_PER_TRAINEE = 12  # block moves per trainee offered to CP-SAT, the cheapest first
+MOVES_PER_CHAINED_TRAINEE = 4  # the same for the trainees of full cells; more slows CP-SAT, gains little
 MOST_PART_MONTHS = 3  # longest end of a block that swaps with the end of another
 
 
@@ -372,7 +373,7 @@ def repair(search: _Search, time_limit: float) -> bool:
     room, leave = (~full).tolist(), squeezed.tolist()
     for i in sorted(_members(search, squeezed) - first):
         options[i] = block_moves(
-            search.problems[i], search.rows[i], leave, crowded, MOVES_PER_TRAINEE, enter=room
+            search.problems[i], search.rows[i], leave, crowded, MOVES_PER_CHAINED_TRAINEE, enter=room
         )
     chosen = Choice(search, options).solve(time_limit)
     if not chosen:
