@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -353,8 +354,9 @@ def repair(search: _Search, time_limit: float) -> bool:
 
     The trainees in overloaded cells get block moves out of them; the trainees in the full cells those
     moves would enter get block moves out of those into cells with room. CP-SAT then picks the
-    cheapest combination.
+    cheapest combination in what is left of `time_limit`.
     """
+    started = time.monotonic()
     overloaded = search.load > search.capacity
     if not overloaded.any():
         return False
@@ -375,7 +377,8 @@ def repair(search: _Search, time_limit: float) -> bool:
         options[i] = block_moves(
             search.problems[i], search.rows[i], leave, crowded, MOVES_PER_CHAINED_TRAINEE, enter=room
         )
-    chosen = Choice(search, options).solve(time_limit)
+    choice = Choice(search, options)
+    chosen = choice.solve(max(0.05, time_limit - (time.monotonic() - started)))
     if not chosen:
         return False
     for i, row in chosen.items():
