@@ -460,4 +460,7 @@ class ObjectiveBound:
         return self.bound()
 
     def bound(self) -> int:
+        """The best certified bound, rounded up; 0 until a round has finished (no claim yet)."""
+        if not math.isfinite(self.best):
+            return 0
         return max(0, math.ceil(self.best - TOLERANCE * max(1.0, abs(self.best))))

@@ -123,3 +123,16 @@ def test_capacity_makes_the_lagrangian_bound_stronger_than_the_floors() -> None:
     solution = solve_instance(copy.deepcopy(data), time_limit=2.0)
     assert solution["objective"] == solution["objective_lower_bound"] == 3
     assert solution["status"] == "optimal"
+
+
+def test_the_bound_claims_nothing_before_a_round_has_finished() -> None:
+    """Before any round has finished the Lagrangian bound is 0, not an error (-inf made OverflowError)."""
+    data = _queue_for_one_place()
+    instance = read_instance(data)
+    _, problems = compile_trainees(instance)
+    capacity, minimum = capacity_arrays(instance)
+    bounds = LowerBounds(instance, problems, capacity, minimum)
+    bounds.refine_objective([np.array([0, 1]), np.array([1, 0])], time_limit=0.0)
+    assert bounds._lagrangian is not None
+    bounds._lagrangian.best = -math.inf  # as when the deadline passes before the first round ends
+    assert bounds.objective() == bounds.floors() == 0
