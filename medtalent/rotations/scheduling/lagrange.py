@@ -65,24 +65,13 @@ class _Pricer:
 
     def _configurations(self) -> list[tuple[int, ...]]:
         problem = self.problem
-        trainee = problem.trainee
         fixed_count: dict[int, int] = {}
         for d in problem.fixed.values():
             fixed_count[d] = fixed_count.get(d, 0) + 1
-        base = {problem.department_index[r.department]: r.months for r in trainee.requirements}
         index: dict[tuple[int, int, bool, bool], int] = {}
         options: dict[tuple[int, int], list[list[tuple[int, int, bool, bool]]]] = {}
         result = []
-        choices = [problem._group_choices(group) for group in trainee.standard.groups]
-        for combination in itertools.product(*choices):
-            months = dict(base)
-            for chosen in combination:
-                for d, extra in chosen.items():
-                    months[d] = months.get(d, 0) + extra
-            if not problem._within_partner_limits(months):
-                continue
-            if any(fixed_count[d] > months.get(d, 0) for d in fixed_count):
-                continue
+        for months in problem.month_totals(fixed_count):
             per_department = []
             for d, total in months.items():
                 remaining = total - fixed_count.get(d, 0)

@@ -20,6 +20,7 @@ oracle finds nothing. Lower bounds never rely on it: see `bound.py`.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -213,24 +214,28 @@ class TraineeProblem:
             for d, length, adjacent in self.shape.parts
         ]
 
-    def _enumerate_shape(self) -> Shape:
-        """Every way to fill the free months: group choices times split choices (capped)."""
-        trainee = self.trainee
-        fixed_count = dict(self.shape_key[2])
-        base = {self.department_index[r.department]: r.months for r in trainee.requirements}
-        choices_per_group = [self._group_choices(group) for group in trainee.standard.groups]
-        index: dict[tuple[int, int, bool], int] = {}
-        options_cache: dict[tuple[int, int], list[tuple[tuple[int, int, bool], ...]]] = {}
-        configurations: list[tuple[int, ...]] = []
+    def month_totals(self, fixed_count: dict[int, int]) -> Iterator[dict[int, int]]:
+        """Months per department for every choice in the elective groups that keeps the partner limits
+        and leaves room for the fixed months (``fixed_count``: fixed months per department)."""
+        base = {self.department_index[r.department]: r.months for r in self.trainee.requirements}
+        choices_per_group = [self._group_choices(group) for group in self.trainee.standard.groups]
         for combination in itertools.product(*choices_per_group):
             months = dict(base)
             for chosen in combination:
                 for d, extra in chosen.items():
                     months[d] = months.get(d, 0) + extra
-            if not self._within_partner_limits(months):
-                continue
-            if any(fixed_count[d] > months.get(d, 0) for d in fixed_count):
-                continue
+            if self._within_partner_limits(months) and all(
+                count <= months.get(d, 0) for d, count in fixed_count.items()
+            ):
+                yield months
+
+    def _enumerate_shape(self) -> Shape:
+        """Every way to fill the free months: group choices times split choices (capped)."""
+        fixed_count = dict(self.shape_key[2])
+        index: dict[tuple[int, int, bool], int] = {}
+        options_cache: dict[tuple[int, int], list[tuple[tuple[int, int, bool], ...]]] = {}
+        configurations: list[tuple[int, ...]] = []
+        for months in self.month_totals(fixed_count):
             per_department = []
             for d, total in months.items():
                 remaining = total - fixed_count.get(d, 0)
