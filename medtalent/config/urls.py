@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("medtalent.core.urls")),
     path("", include("medtalent.people.urls")),
     path("rotations/", include("medtalent.rotations.urls")),
+    path("assessments/", include("medtalent.assessments.urls")),
 ]

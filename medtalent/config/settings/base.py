@@ -11,6 +11,7 @@ production:
 - ``MEDTALENT_ALLOWED_HOSTS``: comma-separated host names.
 - ``MEDTALENT_EMAIL_HOST`` (and ``_PORT``, ``_USER``, ``_PASSWORD``, ``_USE_TLS``, ``MEDTALENT_EMAIL_FROM``):
   SMTP for the daily notification digest; unset means no e-mail goes out.
+- ``MEDTALENT_ASSESSMENT_REMINDER_DAYS``: days before an assessment request is due and between reminders (3).
 """
 
 import os
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "medtalent.core",
     "medtalent.people",
     "medtalent.rotations",
+    "medtalent.assessments",
 ]
 
 MIDDLEWARE = [
@@ -222,3 +224,7 @@ LOGGING = {
 
 # Spreadsheet imports: larger files are refused with a message (bytes; MEDTALENT_IMPORT_MAX_MB).
 MEDTALENT_IMPORT_MAX_BYTES = int(float(os.environ.get("MEDTALENT_IMPORT_MAX_MB", "50")) * 1_000_000)
+
+# Assessment requests: due after this many days, and the assessor is reminded every this many days after
+# (MEDTALENT_ASSESSMENT_REMINDER_DAYS).
+MEDTALENT_ASSESSMENT_REMINDER_DAYS = int(os.environ.get("MEDTALENT_ASSESSMENT_REMINDER_DAYS", "3"))
