@@ -1,6 +1,7 @@
 """Reads for the assessment workflow: a trainee's rotation on a day, lists for trainees and assessors."""
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
@@ -58,7 +59,7 @@ def assessments_of_trainee(user: Any, trainee: TraineeProfile) -> QuerySet[Asses
     )
 
 
-def assessor_queue(user: Any) -> QuerySet[Assessment]:
+def assessor_pending_requests(user: Any) -> QuerySet[Assessment]:
     """Requests waiting for the user as assessor, oldest first."""
     if not getattr(user, "person_id", None):
         return Assessment.objects.none()
@@ -79,3 +80,28 @@ def assessments_given_by(user: Any, *, limit: int = 20) -> list[Assessment]:
         .select_related(*LIST_RELATED)
         .order_by("-submitted_at", "-id")[:limit]
     )
+
+
+@dataclass(frozen=True)
+class TraineeToAssess:
+    trainee: TraineeProfile
+    department: Department
+
+
+def trainees_to_assess(department_ids: set[int], day: datetime.date) -> list[TraineeToAssess]:
+    """Active trainees rotating in these departments this month by the published schedule, and those
+    whose home department it is, each with the department they are assessed in (two queries)."""
+    blocks = RotationBlock.objects.filter(
+        department_id__in=department_ids, kind=BlockKind.ROTATION, schedule__status=Schedule.Status.PUBLISHED
+    )
+    rows: dict[int, TraineeToAssess] = {}
+    for block in blocks_covering(blocks, day.replace(day=1)).select_related(
+        "trainee__person", "trainee__institution", "department"
+    ):
+        rows[block.trainee_id] = TraineeToAssess(block.trainee, block.department)
+    home = TraineeProfile.objects.filter(
+        department_id__in=department_ids, status=TraineeProfile.Status.ACTIVE
+    ).select_related("person", "institution", "department")
+    for trainee in home:
+        rows.setdefault(trainee.pk, TraineeToAssess(trainee, trainee.department))
+    return sorted(rows.values(), key=lambda row: (row.department.code, row.trainee.person.display_name))
