@@ -109,15 +109,15 @@ def _request_form(
 def my_assessments(request: HttpRequest) -> HttpResponse:
     trainee = _own_trainee(request)
     today = timezone.localdate()
-    block = rotation_block_on(trainee, today)
-    department = block.department if block else trainee.department
+    rotation = rotation_block_on(trainee, today)
+    department = rotation.department if rotation else trainee.department
     rows = list(assessments_of_trainee(request.user, trainee)[:200])
     return render(
         request,
         "assessments/mine.html",
         {
             "trainee": trainee,
-            "block": block,
+            "rotation": rotation,
             "department": department,
             "to_acknowledge": [row for row in rows if row.status == AssessmentStatus.SUBMITTED],
             "requested": [row for row in rows if row.status == AssessmentStatus.REQUESTED],
@@ -374,6 +374,11 @@ def assessment_detail(request: HttpRequest, assessment_id: int) -> HttpResponse:
     return render(request, "assessments/detail.html", _detail_context(request, assessment))
 
 
+def _reloaded(request: HttpRequest, assessment: Assessment) -> Assessment:
+    """The record as stored: a refused service call may have changed the instance in memory."""
+    return get_assessment_for_user(request.user, assessment.pk)
+
+
 def _detail_context(request: HttpRequest, assessment: Assessment, **forms: Any) -> dict[str, Any]:
     from .presenting import answer_rows
 
@@ -410,6 +415,7 @@ def assessment_acknowledge_view(request: HttpRequest, assessment_id: int) -> Htt
         except (ApplicationError, ValidationError) as error:
             status = getattr(error, "status_code", 400)
             add_service_error(form, error)
+            assessment = _reloaded(request, assessment)
         else:
             messages.success(request, _("Acknowledged. The assessment is now locked."))
             return redirect("assessment_detail", assessment.pk)
@@ -482,6 +488,7 @@ def assessment_cancel_view(request: HttpRequest, assessment_id: int) -> HttpResp
         )
     except ApplicationError as error:
         add_service_error(form, error)
+        assessment = _reloaded(request, assessment)
         return render(
             request,
             "assessments/detail.html",

@@ -245,9 +245,7 @@ def assessment_request(
         title=format_lazy(
             gettext_lazy("{trainee} asks you for a {instrument}"),
             trainee=trainee.person,
-            instrument=instrument.code.upper().replace("_", "-")
-            if instrument.institution_id is None
-            else instrument,
+            instrument=instrument,
         ),
         body=note,
         url=reverse("assessment_fill", args=[assessment.pk]),

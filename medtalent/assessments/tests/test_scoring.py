@@ -42,7 +42,8 @@ def test_mini_cex_mean_excludes_not_applicable_items_and_bands_the_mean() -> Non
     assert result.total == Decimal("7.33")
     assert result.band == "Superior"
     assert result.flagged_low is False
-    assert result.low_items == [] and result.marginal_items == []
+    assert result.low_items == []
+    assert result.marginal_items == []
 
 
 def test_mini_cex_an_item_in_the_lowest_band_flags_the_assessment_and_a_four_is_marginal() -> None:
