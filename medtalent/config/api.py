@@ -150,10 +150,12 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _mount_routers() -> None:
     from medtalent.core.api import router as core_router
+    from medtalent.assessments.api import router as assessments_router
     from medtalent.people.api import router as people_router
 
     api.add_router("/", core_router)
     api.add_router("/", people_router)
+    api.add_router("/", assessments_router)
 
 
 _mount_routers()
