@@ -23,7 +23,10 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Q
 
+from medtalent.assessments.models import Assessment
 from medtalent.core.audit import audit_record
+from medtalent.demo.assessments import load_assessment_demo
+from medtalent.demo.rotations import HOSPITAL as ROTATION_HOSPITAL
 from medtalent.demo.rotations import load_rotation_demo
 from medtalent.people.models import (
     Department,
@@ -361,8 +364,11 @@ def load_demo_data(*, stdout: Any = None) -> DemoSummary:
         before = _counts()
         writer = _Writer(plan, stdout)
         writer.write()
-        if load_rotation_demo(admin=User.objects.get(username="admin"), stdout=stdout):
+        admin = User.objects.get(username="admin")
+        if load_rotation_demo(admin=admin, stdout=stdout):
             writer.created["rotation schedules"] = 1
+        if load_assessment_demo(admin=admin, hospital_code=ROTATION_HOSPITAL, stdout=stdout):
+            writer.created["assessments"] = Assessment.objects.count()
         if writer.created["users"]:
             _greet_demo_logins()
         if any(writer.created.values()):

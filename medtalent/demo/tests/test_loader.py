@@ -8,6 +8,7 @@ from django.contrib.auth import authenticate
 from django.db.models import Count, F, Q
 from django.test import RequestFactory
 
+from medtalent.assessments.models import Assessment
 from medtalent.core.models import AuditEvent, Notification
 from medtalent.demo import names
 from medtalent.demo.loader import DEMO_PASSWORD, DEMO_TODAY, build_demo_plan, load_demo_data
@@ -66,7 +67,10 @@ def demo(db: Any) -> Any:
 
 
 def test_first_load_creates_the_whole_data_set(demo: Any) -> None:
+    assessments = demo.created.pop("assessments")
     assert demo.created == {**EXPECTED, "rotation schedules": 1}
+    # As many as the solver's schedule gives rotations so far: thousands, all of them saved.
+    assert assessments == Assessment.objects.count() > 1500
     counts = model_counts()
     # A symmetrical link is stored in both directions; loading the rotation standards adds the 13
     # departments they name that the demo hospital lacks, each creation audited.
