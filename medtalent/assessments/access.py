@@ -23,7 +23,7 @@ from .models import Assessment, EthicsRecord, LogbookEntry
 NO_ROWS = Q(pk__in=[])
 
 
-def _private_people(user: Any) -> QuerySet[Person]:
+def _private_people(user: Any) -> QuerySet[Any]:
     return Person.objects.filter(person_private_q(scope_for(user))).values("pk")
 
 

@@ -80,7 +80,7 @@ class AnswerForm(forms.Form):
             scale = definition["scale"]
             choices = [(str(value), str(value)) for value in range(int(scale["min"]), int(scale["max"]) + 1)]
             if scale.get("not_applicable_allowed", True):
-                choices.append((NOT_APPLICABLE, _("N/A")))
+                choices.append((NOT_APPLICABLE, str(_("N/A"))))
             for item in definition["items"]:
                 self.fields[SCORE + item["code"]] = forms.ChoiceField(
                     label=label(item), choices=choices, required=False, widget=forms.RadioSelect
@@ -172,7 +172,7 @@ class AnswerForm(forms.Form):
 
     def answers(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """The raw answers by item and field code (the service validates them)."""
-        data = self.data
+        data: Any = self.data
         scores: dict[str, Any] = {}
         details: dict[str, Any] = {}
         for name, field in self.fields.items():
@@ -235,9 +235,11 @@ class RequestForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args: Any, instruments: Any, assessors: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["instrument"].queryset = instruments
-        self.fields["assessor"].queryset = assessors
-        self.fields["assessor"].label_from_instance = lambda person: person.display_name  # type: ignore[attr-defined]
+        instrument_field: Any = self.fields["instrument"]
+        assessor_field: Any = self.fields["assessor"]
+        instrument_field.queryset = instruments
+        assessor_field.queryset = assessors
+        assessor_field.label_from_instance = lambda person: person.display_name
 
 
 class AcknowledgeForm(StyledFormMixin, forms.Form):

@@ -95,13 +95,16 @@ def trainees_to_assess(department_ids: set[int], day: datetime.date) -> list[Tra
         department_id__in=department_ids, kind=BlockKind.ROTATION, schedule__status=Schedule.Status.PUBLISHED
     )
     rows: dict[int, TraineeToAssess] = {}
-    for block in blocks_covering(blocks, day.replace(day=1)).select_related(
+    covering = blocks_covering(blocks, day.replace(day=1)).select_related(
         "trainee__person", "trainee__institution", "department"
-    ):
-        rows[block.trainee_id] = TraineeToAssess(block.trainee, block.department)
+    )
+    for block in covering:
+        if block.department is not None:
+            rows[block.trainee_id] = TraineeToAssess(block.trainee, block.department)
     home = TraineeProfile.objects.filter(
         department_id__in=department_ids, status=TraineeProfile.Status.ACTIVE
     ).select_related("person", "institution", "department")
     for trainee in home:
-        rows.setdefault(trainee.pk, TraineeToAssess(trainee, trainee.department))
+        if trainee.department is not None:
+            rows.setdefault(trainee.pk, TraineeToAssess(trainee, trainee.department))
     return sorted(rows.values(), key=lambda row: (row.department.code, row.trainee.person.display_name))

@@ -61,6 +61,10 @@ from .services.assessments import (
 )
 
 
+def _person_id(request: HttpRequest) -> int | None:
+    return getattr(request.user, "person_id", None)
+
+
 def _own_trainee(request: HttpRequest) -> TraineeProfile:
     trainee = (
         own_trainee_profiles(request.user)
@@ -251,9 +255,10 @@ def _answer_page(
 
 
 def _assessor_person(request: HttpRequest) -> Person | None:
-    if not request.user.person_id:
+    person_id = _person_id(request)
+    if person_id is None:
         return None
-    return Person.objects.select_related("faculty_profile").filter(pk=request.user.person_id).first()
+    return Person.objects.select_related("faculty_profile").filter(pk=person_id).first()
 
 
 @login_required
@@ -266,7 +271,7 @@ def bedside_form(request: HttpRequest, token: str) -> HttpResponse:
     trainee = get_object_or_404(TraineeProfile.objects.select_related("person", "institution"), pk=trainee_id)
     instrument = get_object_or_404(Instrument, pk=instrument_id)
     department = get_object_or_404(Department.objects.select_related("institution"), pk=department_id)
-    if not is_eligible_assessor(request.user.person_id, department):
+    if not is_eligible_assessor(_person_id(request), department):
         message = _("Only faculty of %(department)s can assess trainees rotating there.") % {
             "department": department
         }
@@ -340,7 +345,7 @@ def assessment_start_view(request: HttpRequest) -> HttpResponse:
 def assessment_fill(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """The assessor fills in a request."""
     assessment = get_assessment_for_user(request.user, assessment_id)
-    if assessment.status != AssessmentStatus.REQUESTED or assessment.assessor_id != request.user.person_id:
+    if assessment.status != AssessmentStatus.REQUESTED or assessment.assessor_id != _person_id(request):
         return redirect("assessment_detail", assessment.pk)
 
     def submit(form: AnswerForm, scores: dict, details: dict) -> Assessment:
@@ -382,7 +387,7 @@ def _reloaded(request: HttpRequest, assessment: Assessment) -> Assessment:
 def _detail_context(request: HttpRequest, assessment: Assessment, **forms: Any) -> dict[str, Any]:
     from .presenting import answer_rows
 
-    is_trainee = request.user.person_id == assessment.trainee.person_id
+    is_trainee = _person_id(request) == assessment.trainee.person_id
     return {
         "assessment": assessment,
         "rows": answer_rows(assessment),
@@ -390,9 +395,9 @@ def _detail_context(request: HttpRequest, assessment: Assessment, **forms: Any) 
         "may_acknowledge": is_trainee and assessment.status == AssessmentStatus.SUBMITTED,
         "may_amend": may_amend(request.user, assessment),
         "may_cancel": assessment.status == AssessmentStatus.REQUESTED
-        and request.user.person_id in (assessment.trainee.person_id, assessment.assessor_id),
+        and _person_id(request) in (assessment.trainee.person_id, assessment.assessor_id),
         "may_fill": assessment.status == AssessmentStatus.REQUESTED
-        and request.user.person_id == assessment.assessor_id,
+        and _person_id(request) == assessment.assessor_id,
         "acknowledge_form": forms.get("acknowledge_form") or AcknowledgeForm(),
         "cancel_form": forms.get("cancel_form") or ReasonForm(),
     }
@@ -496,6 +501,6 @@ def assessment_cancel_view(request: HttpRequest, assessment_id: int) -> HttpResp
             status=error.status_code,
         )
     messages.success(request, _("The request was cancelled."))
-    if request.user.person_id == assessment.trainee.person_id:
+    if _person_id(request) == assessment.trainee.person_id:
         return redirect("assessment_mine")
     return redirect("assessment_queue")

@@ -138,6 +138,8 @@ class _Builder:
         day: datetime.date,
         status: str = AssessmentStatus.ACKNOWLEDGED,
     ) -> None:
+        department_id = block.department_id
+        assert department_id is not None  # rotations, not research, are assessed
         version = self.versions[code]
         kind = version.instrument.kind
         level = self.level(block, day)
@@ -162,7 +164,7 @@ class _Builder:
                 instrument_version=version,
                 trainee_id=block.trainee_id,
                 assessor_id=assessor_id,
-                department_id=block.department_id,
+                department_id=department_id,
                 rotation_block=block,
                 status=status,
                 origin=AssessmentOrigin.TRAINEE_REQUEST if open_request else origin,
@@ -255,7 +257,7 @@ def load_assessment_demo(*, admin: Any, hospital_code: str, stdout: Any = None) 
         User.objects.filter(username__in=["trainee", "teacher"]).values_list("username", "person_id")
     )
     for block in blocks:
-        if faculty.get(block.department_id):
+        if block.department_id and faculty.get(block.department_id):
             _assess_block(builder, block, faculty[block.department_id], demo_users)
     Assessment.objects.bulk_create(builder.rows, batch_size=500)
     InstrumentVersion.objects.filter(pk__in=[v.pk for v in builder.versions.values()]).update(
@@ -291,10 +293,10 @@ def _logbook(
     dops = Instrument.objects.get(code="dops", institution=None)
     departments = {d.code: d for d in hospital.departments.filter(code__in=LOGBOOK)}
     items = []
-    for code, entries in LOGBOOK.items():
+    for code, listed in LOGBOOK.items():
         if code not in departments:
             continue
-        for kind, item_code, name_zh, name_en, minimum, asks_dops in entries:
+        for kind, item_code, name_zh, name_en, minimum, asks_dops in listed:
             items.append(
                 LogbookItem(
                     institution=hospital,
@@ -315,10 +317,10 @@ def _logbook(
     blocks = schedule.blocks.filter(
         kind=BlockKind.ROTATION, department_id__in=list(by_department), start_month__lte=this_month
     ).select_related("trainee")
-    entries = []
+    entries: list[LogbookEntry] = []
     for block in blocks:
-        supervisors = faculty.get(block.department_id)
-        if not supervisors:
+        supervisors = faculty.get(block.department_id) if block.department_id else None
+        if not supervisors or block.department_id is None:
             continue
         end = min(add_months(block.start_month, block.months), DEMO_TODAY)
         span = max(1, (end - block.start_month).days)

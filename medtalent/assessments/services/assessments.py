@@ -95,7 +95,8 @@ def _require_eligible(person_id: int | None, department: Department) -> None:
         raise ApplicationError(
             _("%(person)s is not faculty of %(department)s, so cannot assess trainees rotating there.")
             % {
-                "person": Person.objects.filter(pk=person_id).first() or _("This person"),
+                "person": (Person.objects.filter(pk=person_id).first() if person_id else None)
+                or _("This person"),
                 "department": department,
             },
             field="assessor",
@@ -151,7 +152,14 @@ def record_checks(
 
 
 def _score(assessment: Assessment, *, scores: Any, details: Any, performed_on: datetime.date) -> ScoreResult:
-    version = assessment.instrument_version
+    # Lock the version while scoring against it, so the form builder cannot edit it in place between
+    # this read and the freeze that follows the save.
+    version = (
+        InstrumentVersion.objects.select_for_update()
+        .select_related("instrument")
+        .get(pk=assessment.instrument_version_id)
+    )
+    assessment.instrument_version = version
     instrument = version.instrument
     checks = {}
     if instrument.kind == InstrumentKind.EXIT_EXAM:
@@ -337,8 +345,9 @@ def assessment_record(
     When the trainee has an open request to this assessor for this instrument, it is fulfilled instead of
     creating a second record.
     """
-    person_id = getattr(actor, "person_id", None)
+    person_id: int | None = getattr(actor, "person_id", None)
     _require_eligible(person_id, department)
+    assert person_id is not None  # an eligible assessor is a person
     if person_id == trainee.person_id:
         raise ApplicationError(_("A trainee cannot assess themselves."))
     open_request = (
