@@ -6,8 +6,8 @@
 - An **eligible assessor** is faculty of the department: working there, or holding the clinical-teacher
   or department-head role for it.
 - An **ethics record** is seen only by programme officers whose scope holds the trainee, the trainee's
-  current mentors and the trainee (and platform administrators). Talent officers, leaders, heads and
-  teachers do not see them: other apps ask the veto selector, which answers yes or no.
+  current mentors (not peer seniors) and the trainee (and platform administrators). Talent officers,
+  leaders, heads and teachers do not see them: other apps ask the veto selector, which answers yes or no.
 """
 
 from typing import Any
@@ -135,7 +135,14 @@ def _ethics_q(user: Any) -> Q | None:
         )
     if scope.person_id:
         q |= Q(pk=scope.person_id)
-        q |= Q(pk__in=Mentorship.objects.active_on().filter(mentor_id=scope.person_id).values("mentee_id"))
+        # Mentors, not the senior students who coach a junior in research.
+        mentees = (
+            Mentorship.objects.active_on()
+            .filter(mentor_id=scope.person_id)
+            .exclude(kind=Mentorship.Kind.PEER_SENIOR)
+            .values("mentee_id")
+        )
+        q |= Q(pk__in=mentees)
     return q
 
 
@@ -175,10 +182,12 @@ def may_report_ethics(user: Any, person: Person) -> bool:
 def may_decide_ethics(user: Any, person: Person) -> bool:
     """Confirming or dismissing an entry (and so the veto) is for programme officers in scope."""
     scope = scope_for(user)
+    if scope.person_id == person.pk:
+        return False
     if scope.is_admin:
         return True
     ids = scope.programme_officer_institution_ids
-    if not ids or scope.person_id == person.pk:
+    if not ids:
         return False
     return (
         Person.objects.filter(pk=person.pk)

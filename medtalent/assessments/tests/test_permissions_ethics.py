@@ -152,3 +152,21 @@ def test_the_policy_form_offers_only_institutions_in_scope(world: World, persona
     assert response.status_code == 400
     assert EthicsPolicy.objects.count() == 0
     assert "Select a valid choice." in response.content.decode()
+
+
+def test_a_peer_senior_coaching_the_trainee_never_sees_the_ethics_record(
+    world: World, personas: dict[str, User], record: EthicsRecord
+) -> None:
+    from medtalent.people.models import Mentorship
+    from medtalent.people.tests.factories import MentorshipFactory, UserFactory
+
+    senior = UserFactory(username="senior", person=world.other_trainee)
+    MentorshipFactory(
+        mentor=world.other_trainee,
+        mentee=world.trainee_person,
+        kind=Mentorship.Kind.PEER_SENIOR,
+        start_date=datetime.date(2025, 9, 1),
+    )
+    client = _client(senior)
+    assert client.get(reverse("ethics_record", args=[record.pk])).status_code == 404
+    assert client.get(reverse("ethics_person", args=[world.trainee_person.pk])).status_code == 404
