@@ -10,13 +10,14 @@
   leaders, heads and teachers do not see them: other apps ask the veto selector, which answers yes or no.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from medtalent.people.access import person_private_q, scope_for
-from medtalent.people.models import Department, Mentorship, Person, Role, TraineeProfile
+from medtalent.people.models import Department, FacultyProfile, Mentorship, Person, Role, TraineeProfile
 
 from .models import Assessment, EthicsRecord, LogbookEntry
 
@@ -98,18 +99,54 @@ def is_eligible_assessor(person_id: int | None, department: Department | int) ->
     return Person.objects.filter(eligible_assessors_q(department), pk=person_id).exists()
 
 
+@dataclass(frozen=True)
+class PersonFacts:
+    """What the user's own person record says about them, read once per request."""
+
+    is_trainee: bool = False
+    faculty_department_id: int | None = None
+    mentors_someone: bool = False
+
+
+def person_facts(user: Any) -> PersonFacts:
+    cached = getattr(user, "_medtalent_person_facts", None)
+    if cached is not None:
+        return cached
+    facts = PersonFacts()
+    person_id = getattr(user, "person_id", None)
+    if person_id:
+        mentees = (
+            Mentorship.objects.active_on()
+            .filter(mentor_id=OuterRef("pk"))
+            .exclude(kind=Mentorship.Kind.PEER_SENIOR)
+        )
+        row = (
+            Person.objects.filter(pk=person_id)
+            .annotate(
+                is_trainee=Exists(TraineeProfile.objects.filter(person_id=OuterRef("pk"))),
+                is_faculty=Exists(FacultyProfile.objects.filter(person_id=OuterRef("pk"))),
+                mentors_someone=Exists(mentees),
+            )
+            .values("is_trainee", "is_faculty", "department_id", "mentors_someone")
+            .first()
+        )
+        if row is not None:
+            facts = PersonFacts(
+                is_trainee=row["is_trainee"],
+                faculty_department_id=row["department_id"] if row["is_faculty"] else None,
+                mentors_someone=row["mentors_someone"],
+            )
+    user._medtalent_person_facts = facts
+    return facts
+
+
 def assessor_department_ids(user: Any) -> set[int]:
     """The departments whose rotating trainees the user may assess."""
     scope = scope_for(user)
     ids = set(scope.teacher_department_ids | scope.head_department_ids)
-    if scope.person_id:
-        department_id = (
-            Person.objects.filter(pk=scope.person_id, faculty_profile__isnull=False)
-            .values_list("department_id", flat=True)
-            .first()
-        )
-        if department_id:
-            ids.add(department_id)
+    department_id = person_facts(user).faculty_department_id
+    if department_id:
+        ids.add(department_id)
     return ids
 
 

@@ -11,6 +11,7 @@ from typing import Any, cast
 from django import forms
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from medtalent.core.forms import StyledFormMixin
 from medtalent.people.models import Institution
@@ -109,7 +110,7 @@ class SectionForm(_NamedRowForm):
 
 class BandForm(_NamedRowForm):
     field_order = ("min", "max", "zh", "en")
-    min = forms.IntegerField(label=_("From"), required=False)
+    min = forms.IntegerField(label=pgettext_lazy("lowest score of a band", "From"), required=False)
     max = forms.IntegerField(label=_("To"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -1,6 +1,7 @@
 """Names of the form fields the shipped instruments declare by code only, in both languages."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 FIELD_LABELS = {
     "trainee_type": _("Trainee type"),
@@ -43,7 +44,7 @@ CHOICE_LABELS = {
     "low": _("Low"),
     "moderate": _("Moderate"),
     "high": _("High"),
-    "history": _("History"),
+    "history": pgettext_lazy("Mini-CEX focus", "History"),
     "diagnosis": _("Diagnosis"),
     "treatment": _("Treatment"),
     "health_education": _("Health education"),

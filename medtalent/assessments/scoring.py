@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from .models import InstrumentKind
@@ -251,7 +251,7 @@ def _score_exit_exam(
     passed = not failed
     return cleaned, ScoreResult(
         total=total,
-        band=_("Passed") if passed else _("Failed"),
+        band=pgettext("exam result", "Passed") if passed else pgettext("exam result", "Failed"),
         passed=passed,
         flagged_low=not passed,
         parts=parts,

@@ -25,9 +25,9 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from medtalent.people.access import scope_for
-from medtalent.people.models import Institution, Mentorship, Person, TraineeProfile
+from medtalent.people.models import Institution, Person, TraineeProfile
 
-from .access import ethics_records_visible_to, people_with_visible_ethics
+from .access import ethics_records_visible_to, people_with_visible_ethics, person_facts
 from .models import DEFAULT_VETO_MONTHS, EthicsKind, EthicsRecord, EthicsSeverity, EthicsStatus
 
 # --- the veto: the one selector other apps call -----------------------------------------------------
@@ -126,12 +126,8 @@ def ethics_pages_open_to(user: Any) -> bool:
         return False
     if scope.is_admin or scope.programme_officer_institution_ids:
         return True
-    if not scope.person_id:
-        return False
-    return (
-        TraineeProfile.objects.filter(person_id=scope.person_id).exists()
-        or Mentorship.objects.active_on().filter(mentor_id=scope.person_id).exists()
-    )
+    facts = person_facts(user)
+    return facts.is_trainee or facts.mentors_someone
 
 
 def runs_ethics(user: Any) -> bool:

@@ -149,8 +149,8 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _mount_routers() -> None:
-    from medtalent.core.api import router as core_router
     from medtalent.assessments.api import router as assessments_router
+    from medtalent.core.api import router as core_router
     from medtalent.people.api import router as people_router
 
     api.add_router("/", core_router)

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from medtalent.core.models import TimeStampedModel, VersionedModel
@@ -95,7 +95,7 @@ class LogbookRole(models.TextChoices):
 class LogbookEntryStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting verification")
     VERIFIED = "verified", _("Verified")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("logbook entry", "Rejected")
 
 
 class LogbookEntry(VersionedModel):

@@ -7,14 +7,15 @@ from django.utils.translation import gettext_lazy as _
 from medtalent.people.access import scope_for
 from medtalent.people.models import Role
 
-from ..access import assessor_department_ids, own_trainee_profiles
+from ..access import assessor_department_ids, person_facts
+from ..selectors_ethics import ethics_pages_open_to
 
 register = template.Library()
 
 
 def _tabs_for(user: Any) -> list[tuple[str, Any, str]]:
     scope = scope_for(user)
-    is_trainee = own_trainee_profiles(user).exists()
+    is_trainee = person_facts(user).is_trainee
     assesses = bool(assessor_department_ids(user))
     officer = scope.has_role(Role.PROGRAMME_OFFICER)
     tabs = []
@@ -25,11 +26,12 @@ def _tabs_for(user: Any) -> list[tuple[str, Any, str]]:
         tabs.append(("queue", _("To assess"), "assessment_queue"))
     if assesses:
         tabs.append(("verify", _("Logbook to verify"), "logbook_queue"))
+        tabs.append(("burden", _("My assessing"), "dashboard_assessor"))
     if scope.head_department_ids or officer:
         tabs.append(("department", _("Department"), "dashboard_department"))
     if officer or scope.has_role(Role.LEADER):
         tabs.append(("programme", _("Programme"), "dashboard_programme"))
-    if officer or scope.person_id:
+    if ethics_pages_open_to(user):
         tabs.append(("ethics", _("Ethics record"), "ethics_list"))
     if officer:
         tabs.append(("instruments", _("Instruments"), "instrument_list"))

@@ -8,6 +8,7 @@ assessors there, ``mentor`` works in cardiology too. Surgery has no faculty.
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.utils import timezone, translation
@@ -57,3 +58,10 @@ def bedside(world: World, personas: dict[str, User]) -> Bedside:
         status=RotationBlock.Status.IN_PROGRESS,
     )
     return Bedside(world, personas, trainee, schedule, block)
+
+
+@pytest.fixture(autouse=True)
+def _notifications_in_english(settings: Any) -> None:
+    """Notifications render in each recipient's language, the site's default when they chose none: make
+    that English, so tests assert exact titles whatever the catalogues say."""
+    settings.LANGUAGE_CODE = "en"

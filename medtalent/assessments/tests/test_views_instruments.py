@@ -122,7 +122,7 @@ def test_the_list_shows_shipped_instruments_and_those_in_scope(
         _handover(world, personas, code=f"extra_{number}")
     _as(client, personas["officer"])
     # The page's frame (session, user, roles, scope, menu, notifications) and one query for the list.
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("instrument_list"))
     html = response.content.decode()
     ids = [int(pk) for pk in re.findall(r'data-instrument-id="(\d+)"', html)]
@@ -159,7 +159,7 @@ def test_the_detail_shows_the_form_and_the_versions_with_their_use(
     InstrumentVersion.objects.create(instrument=instrument, number=2, definition=handover())
     _as(client, personas["officer"])
     # The frame, the instrument, and its versions with their counts.
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         response = client.get(reverse("instrument_detail", args=[instrument.pk]))
     html = response.content.decode()
     versions = html.split('id="versions"')[1]
@@ -232,7 +232,7 @@ def test_the_edit_page_shows_the_current_rows(
     instrument = _handover(world, personas)
     _as(client, personas["officer"])
     # The frame, the instrument, its current version and whether an assessment uses it.
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         response = client.get(reverse("instrument_edit", args=[instrument.pk]))
     html = response.content.decode()
     assert 'name="items-0-code" value="situation"' in html
