@@ -51,6 +51,7 @@ class AssessmentOut(Schema):
     details: dict[str, Any]
     total: Decimal | None
     band: str
+    band_label: str
     passed: bool | None
     flagged_low: bool
     reflection: str

@@ -32,6 +32,8 @@ _NUMERIC_RULE = re.compile(r"^\s*([a-z_]+)\s*>=\s*([0-9]+(?:\.[0-9]+)?)\s*$")
 class ScoreResult:
     total: Decimal | None
     band: str = ""
+    # What is stored: language-neutral (the band's or grade's lower bound, or "passed"/"failed").
+    band_key: str = ""
     passed: bool | None = None
     flagged_low: bool = False
     # Items to remediate: the lowest band, or the marginal score just above it.
@@ -178,6 +180,7 @@ def _score_rating_scale(
     return cleaned, ScoreResult(
         total=total,
         band=label(band) if band else "",
+        band_key=str(band["min"]) if band else "",
         flagged_low=bool(low_items) or (len(bands) > 1 and total < bands[1]["min"]),
         low_items=low_items,
         marginal_items=marginal_items,
@@ -221,7 +224,11 @@ def _score_points(
     grade = next((entry for entry in grades if total >= entry["min"]), None)
     passed = grade is not None and grade is not grades[-1] if grades else None
     return cleaned, ScoreResult(
-        total=total, band=label(grade) if grade else "", passed=passed, flagged_low=not passed
+        total=total,
+        band=label(grade) if grade else "",
+        band_key=str(grade["min"]) if grade else "",
+        passed=passed,
+        flagged_low=not passed,
     )
 
 
@@ -252,11 +259,27 @@ def _score_exit_exam(
     return cleaned, ScoreResult(
         total=total,
         band=pgettext("exam result", "Passed") if passed else pgettext("exam result", "Failed"),
+        band_key="passed" if passed else "failed",
         passed=passed,
         flagged_low=not passed,
         parts=parts,
         failed_rules=failed,
     )
+
+
+def band_label(kind: str, definition: dict[str, Any], key: str) -> str:
+    """The stored band key in the reader's language."""
+    if not key:
+        return ""
+    if kind == InstrumentKind.EXIT_EXAM:
+        return pgettext("exam result", "Passed") if key == "passed" else pgettext("exam result", "Failed")
+    entries = (
+        definition.get("scale", {}).get("bands", [])
+        if kind == InstrumentKind.RATING_SCALE
+        else definition.get("grading", [])
+    )
+    entry = next((entry for entry in entries if str(entry["min"]) == key), None)
+    return label(entry) if entry else key
 
 
 def score_answers(

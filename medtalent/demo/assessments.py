@@ -175,7 +175,7 @@ class _Builder:
                 scores={} if open_request else clean_scores,
                 details={} if open_request else clean_details,
                 total=None if open_request else result.total,
-                band="" if open_request else result.band[:20],
+                band="" if open_request else result.band_key,
                 passed=None if open_request else result.passed,
                 flagged_low=False if open_request else result.flagged_low,
                 submitted_at=None if open_request else submitted_at,

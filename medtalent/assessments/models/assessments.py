@@ -125,6 +125,14 @@ class Assessment(VersionedModel):
         return f"{self.instrument_version.instrument} · {self.trainee.person} · {self.performed_on or ''}"
 
     @property
+    def band_label(self) -> str:
+        """The band or grade in the reader's language (``band`` stores a language-neutral key)."""
+        from ..scoring import band_label
+
+        version = self.instrument_version
+        return band_label(version.instrument.kind, version.definition, self.band)
+
+    @property
     def is_locked(self) -> bool:
         return self.status == AssessmentStatus.ACKNOWLEDGED
 

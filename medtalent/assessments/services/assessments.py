@@ -175,7 +175,7 @@ def _score(assessment: Assessment, *, scores: Any, details: Any, performed_on: d
     assessment.details = clean_details
     assessment.performed_on = performed_on
     assessment.total = result.total
-    assessment.band = result.band[:20]
+    assessment.band = result.band_key
     assessment.passed = result.passed
     assessment.flagged_low = result.flagged_low
     return result

@@ -76,7 +76,7 @@ class AssessmentFactory(DjangoModelFactory):
     performed_on = factory.LazyFunction(timezone.localdate)
     scores = factory.LazyFunction(lambda: dict(MINI_CEX_SCORES))
     total = factory.LazyFunction(lambda: __import__("decimal").Decimal("5.86"))
-    band = "Satisfactory"
+    band = "4"  # the Satisfactory band (4-6)
 
 
 class AssessmentRequirementFactory(DjangoModelFactory):

@@ -211,3 +211,18 @@ def test_exit_exam_fails_on_record_rules_misconduct_and_leave() -> None:
         "no serious misconduct during the rotation",
         "leave <= 1/3 of the rotation",
     ]
+
+
+def test_the_stored_band_is_language_neutral_and_read_in_the_readers_language() -> None:
+    from django.utils import translation
+
+    from medtalent.assessments.scoring import band_label
+
+    _scores, _details, result = score("mini_cex", {"overall": 8})
+    assert result.band_key == "7"
+    definition = DEFINITIONS["mini_cex"]
+    assert band_label("rating_scale", definition, "7") == "Superior"
+    with translation.override("zh-hans"):
+        assert band_label("rating_scale", definition, "7") == "优良"
+    assert band_label("points", DEFINITIONS["medical_record_quality"], "60") == "pass"
+    assert band_label("exit_exam", DEFINITIONS["department_exit_exam"], "failed") == "Failed"

@@ -166,7 +166,7 @@ def test_the_department_dashboard(bedside: Bedside, django_assert_num_queries: A
     )
     mine = {"trainee": bedside.trainee, "department": world.cardiology}
     done_assessment(day=SEPTEMBER, **mine)
-    low = done_assessment(day=OCTOBER, flagged_low=True, total=Decimal("3.14"), band="Unsatisfactory", **mine)
+    low = done_assessment(day=OCTOBER, flagged_low=True, total=Decimal("3.14"), band="1", **mine)
     done_assessment(code="dops", day=OCTOBER, scores={"overall": 6}, **mine)
     failed = exit_exam(day=OCTOBER, passed=False, trainee=newcomer, department=world.cardiology)
     done_assessment(day=datetime.date(2025, 10, 31), **mine)  # before the twelve months

@@ -116,7 +116,7 @@ def test_submit_scores_freezes_the_version_and_asks_the_trainee_to_acknowledge(b
     assessment.refresh_from_db()
     assert assessment.status == Assessment.Status.SUBMITTED
     assert assessment.total == Decimal("5.86")
-    assert assessment.band == "Satisfactory"
+    assert (assessment.band, assessment.band_label) == ("4", "Satisfactory")
     assert assessment.flagged_low is False
     assert assessment.version == 2
     assert assessment.instrument_version.frozen_at is not None
