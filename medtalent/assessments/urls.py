@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import views, views_requirements
 
 urlpatterns = [
     # The menu's entry: trainees land on their assessments, assessors on their to-do list.
@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("<int:assessment_id>/amend/", views.assessment_amend_view, name="assessment_amend"),
     path("<int:assessment_id>/cancel/", views.assessment_cancel_view, name="assessment_cancel"),
+    path("requirements/", views_requirements.requirement_list, name="assessment_requirements"),
     path("logbook/", include("medtalent.assessments.urls_logbook")),
     path("ethics/", include("medtalent.assessments.urls_ethics")),
     path("dashboards/", include("medtalent.assessments.urls_dashboards")),

@@ -34,6 +34,7 @@ def _tabs_for(user: Any) -> list[tuple[str, Any, str]]:
     if ethics_pages_open_to(user):
         tabs.append(("ethics", _("Ethics record"), "ethics_list"))
     if officer:
+        tabs.append(("requirements", _("Requirements"), "assessment_requirements"))
         tabs.append(("instruments", _("Instruments"), "instrument_list"))
     return tabs
 
