@@ -150,12 +150,3 @@ def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
     yield make
     for context in contexts:
         context.close()
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests run against a live server, so each flushes the database afterwards; serialized
-    rollback puts back what the migrations loaded (the shipped assessment instruments) for later tests."""
-    marker = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-    for item in items:
-        if "tests_browser" in item.nodeid:
-            item.add_marker(marker)

@@ -11,7 +11,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from medtalent.assessments.models import Assessment
+from medtalent.assessments.models import Assessment, Instrument, InstrumentVersion
+from medtalent.assessments.services.instruments import shipped_instruments_load
 from medtalent.people.models import TraineeProfile
 from medtalent.rotations.models import RotationBlock, Schedule
 from medtalent.tests_browser.conftest import assert_no_horizontal_scroll, login, screenshot_dir, shot
@@ -33,7 +34,12 @@ SCORES = {
 
 @pytest.fixture
 def rotating_trainee(world: Any, personas: Any) -> TraineeProfile:
-    """The persona trainee rotates in cardiology (where ``teacher`` teaches) by a published schedule."""
+    """The persona trainee rotates in cardiology (where ``teacher`` teaches) by a published schedule.
+
+    The shipped instruments come from a data migration; a live-server test before this one flushed the
+    database, so they are loaded again here (idempotent).
+    """
+    shipped_instruments_load(Instrument, InstrumentVersion)
     trainee = TraineeProfile.objects.get(person=world.trainee_person)
     month = timezone.localdate().replace(day=1)
     schedule = Schedule.objects.create(

@@ -959,7 +959,7 @@ def test_a_failing_notification_leaves_everything_as_it_was(
     assert not Notification.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_failing_notification_rolls_the_whole_publication_back_in_a_real_transaction(
     rotation_world, officer, stand_in_urls, monkeypatch
 ):
