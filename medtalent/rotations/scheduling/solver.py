@@ -36,6 +36,7 @@ from .trainee import TraineeProblem, compile_trainees
 Progress = Callable[[dict[str, Any]], bool | None]
 STALL_SECONDS = 0.3  # repair time without progress before departments' bounds are (re)computed
 REPLAN_SECONDS = 1.0  # CP-SAT's time for one round of minimum-change repair
+MIN_BOUND_SECONDS = 0.25  # less than this left: no Lagrangian round (it could not finish)
 OBJECTIVE_BOUND_SHARE = 0.3  # of the time left once the overload is settled
 
 
@@ -155,8 +156,11 @@ def solve_instance(
         if (final.overload, final.objective) < (best.overload, best.objective):
             best_rows, best = [row.copy() for row in search.rows], final
             reporter.best(best.overload, best.objective)
-    if settled_at is not None and best.objective > bounds.objective():
-        bounds.refine_objective(best_rows, time_limit=deadline - time.monotonic())
+    # A Lagrangian round needs its columns seeded and the LP solved before it proves anything: with less
+    # time than that left, starting one would only run past the deadline.
+    left = deadline - time.monotonic()
+    if settled_at is not None and best.objective > bounds.objective() and left > MIN_BOUND_SECONDS:
+        bounds.refine_objective(best_rows, time_limit=left)
     objective_bound = bounds.objective()
 
     status = "optimal" if best.objective == objective_bound else "feasible"
