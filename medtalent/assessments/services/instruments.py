@@ -7,7 +7,7 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from medtalent.core.audit import audit_diff, audit_record, audit_snapshot
-from medtalent.core.errors import ApplicationError, ConflictError, ForbiddenError
+from medtalent.core.errors import ApplicationError, ConflictError, ForbiddenError, PathProblem, ProblemsError
 from medtalent.people.access import scope_for
 from medtalent.people.models import Institution
 
@@ -96,19 +96,10 @@ VERSION_FIELDS = ("number", "definition")
 Path_ = tuple[str | int, ...]
 
 
-class DefinitionProblem(NamedTuple):
-    """One problem with a definition: where (a path into the JSON) and what."""
-
-    path: Path_
-    message: str
-
-    @property
-    def field(self) -> str:
-        """The path as the API names fields: ``items.2.code``."""
-        return ".".join(str(part) for part in self.path)
+DefinitionProblem = PathProblem
 
 
-class InstrumentDefinitionInvalidError(ApplicationError):
+class InstrumentDefinitionInvalidError(ProblemsError):
     """A definition that breaks the rules; ``problems`` says where and why (400 in the API)."""
 
     def __init__(self, problems: list[DefinitionProblem]) -> None:
@@ -117,10 +108,7 @@ class InstrumentDefinitionInvalidError(ApplicationError):
             "The instrument has %(count)d problems; they are marked below.",
             len(problems),
         ) % {"count": len(problems)}
-        super().__init__(
-            message, extra={"errors": [{"field": p.field, "message": p.message} for p in problems]}
-        )
-        self.problems = problems
+        super().__init__(message, problems)
 
 
 def _is_whole(value: Any) -> bool:

@@ -7,13 +7,12 @@ Rows are counted from 0 in paths and from 1 in messages, as people count them.
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from medtalent.core.errors import ApplicationError
+from medtalent.core.errors import PathProblem, ProblemsError
 from medtalent.people.models import Institution
 
 from ..selectors import standard_departments_by_code
@@ -33,18 +32,10 @@ GROUP_KEYS = ("departments", "months", "min_each", "max_each")
 Path = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
-class EditionProblem:
-    path: Path
-    message: str
-
-    @property
-    def field(self) -> str:
-        """The path as the API names fields: ``requirements.3.months``."""
-        return ".".join(str(part) for part in self.path)
+EditionProblem = PathProblem
 
 
-class EditionInvalidError(ApplicationError):
+class EditionInvalidError(ProblemsError):
     """An edition that breaks the rules; ``problems`` says where and why (400 in the API)."""
 
     def __init__(self, problems: list[EditionProblem]) -> None:
@@ -53,10 +44,7 @@ class EditionInvalidError(ApplicationError):
             "The standard has %(count)d problems; they are marked below.",
             len(problems),
         ) % {"count": len(problems)}
-        super().__init__(
-            message, extra={"errors": [{"field": p.field, "message": p.message} for p in problems]}
-        )
-        self.problems = problems
+        super().__init__(message, problems)
 
 
 def _is_whole(value: Any) -> bool:
