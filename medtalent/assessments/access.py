@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404
 from medtalent.people.access import person_private_q, scope_for
 from medtalent.people.models import Department, FacultyProfile, Mentorship, Person, Role, TraineeProfile
 
-from .models import Assessment, EthicsRecord, LogbookEntry
+from .models import Assessment, AssessmentStatus, EthicsRecord, LogbookEntry
 
 NO_ROWS = Q(pk__in=[])
 
@@ -53,6 +53,16 @@ def get_assessment_for_user(user: Any, pk: int) -> Assessment:
         ),
         pk=pk,
     )
+
+
+def may_amend(user: Any, assessment: Assessment) -> bool:
+    """The assessor, or a programme officer of the trainee's training base, amends a submitted record."""
+    if assessment.status not in (AssessmentStatus.SUBMITTED, AssessmentStatus.ACKNOWLEDGED):
+        return False
+    if getattr(user, "person_id", None) == assessment.assessor_id:
+        return True
+    scope = scope_for(user)
+    return scope.is_admin or assessment.trainee.institution_id in scope.programme_officer_institution_ids
 
 
 def logbook_entries_visible_to(user: Any) -> QuerySet[LogbookEntry]:

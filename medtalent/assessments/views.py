@@ -25,6 +25,7 @@ from .access import (
     eligible_assessors,
     get_assessment_for_user,
     is_eligible_assessor,
+    may_amend,
     own_trainee_profiles,
 )
 from .forms import (
@@ -57,7 +58,6 @@ from .services.assessments import (
     assessment_submit,
     bedside_token_make,
     bedside_token_read,
-    may_amend,
 )
 
 
@@ -261,6 +261,40 @@ def _assessor_person(request: HttpRequest) -> Person | None:
     return Person.objects.select_related("faculty_profile").filter(pk=person_id).first()
 
 
+def _record_page(
+    request: HttpRequest,
+    *,
+    trainee: TraineeProfile,
+    instrument: Instrument,
+    department: Department,
+    origin: str,
+) -> HttpResponse:
+    """The form an assessor fills in without a request; submitting records the assessment in one step."""
+
+    def submit(form: AnswerForm, scores: dict, details: dict) -> Assessment:
+        return assessment_record(
+            actor=request.user,
+            trainee=trainee,
+            instrument=instrument,
+            department=department,
+            performed_on=form.cleaned_data["performed_on"],
+            scores=scores,
+            details=details,
+            origin=origin,
+            submission_key=form.cleaned_data["submission_key"],
+        )
+
+    return _answer_page(
+        request,
+        trainee=trainee,
+        instrument=instrument,
+        department=department,
+        assessment=None,
+        submit=submit,
+        title=instrument.name,
+    )
+
+
 @login_required
 def bedside_form(request: HttpRequest, token: str) -> HttpResponse:
     """Where the trainee's QR code leads: the form, with the trainee and the department filled in."""
@@ -277,27 +311,12 @@ def bedside_form(request: HttpRequest, token: str) -> HttpResponse:
         }
         return render(request, "assessments/bedside_refused.html", {"message": message}, status=403)
 
-    def submit(form: AnswerForm, scores: dict, details: dict) -> Assessment:
-        return assessment_record(
-            actor=request.user,
-            trainee=trainee,
-            instrument=instrument,
-            department=department,
-            performed_on=form.cleaned_data["performed_on"],
-            scores=scores,
-            details=details,
-            origin=AssessmentOrigin.BEDSIDE_CODE,
-            submission_key=form.cleaned_data["submission_key"],
-        )
-
-    return _answer_page(
+    return _record_page(
         request,
         trainee=trainee,
         instrument=instrument,
         department=department,
-        assessment=None,
-        submit=submit,
-        title=instrument.name,
+        origin=AssessmentOrigin.BEDSIDE_CODE,
     )
 
 
@@ -318,26 +337,12 @@ def assessment_start_view(request: HttpRequest) -> HttpResponse:
             {"trainees": trainees, "instruments": instruments, "chosen": chosen},
         )
 
-    def submit(form: AnswerForm, scores: dict, details: dict) -> Assessment:
-        return assessment_record(
-            actor=request.user,
-            trainee=chosen.trainee,
-            instrument=instrument,
-            department=chosen.department,
-            performed_on=form.cleaned_data["performed_on"],
-            scores=scores,
-            details=details,
-            submission_key=form.cleaned_data["submission_key"],
-        )
-
-    return _answer_page(
+    return _record_page(
         request,
         trainee=chosen.trainee,
         instrument=instrument,
         department=chosen.department,
-        assessment=None,
-        submit=submit,
-        title=instrument.name,
+        origin=AssessmentOrigin.ASSESSOR,
     )
 
 

@@ -24,7 +24,7 @@ from medtalent.people.models import Department, Person, TraineeProfile, User
 from medtalent.rotations.models import Leave, RotationBlock
 from medtalent.rotations.months import add_months
 
-from ..access import is_eligible_assessor
+from ..access import is_eligible_assessor, may_amend
 from ..models import (
     Assessment,
     AssessmentOrigin,
@@ -449,18 +449,6 @@ def assessment_acknowledge(
         changes=audit_diff(before, _snapshot(assessment)),
     )
     return assessment
-
-
-def may_amend(user: Any, assessment: Assessment) -> bool:
-    """The assessor, or a programme officer of the trainee's training base, amends a submitted record."""
-    if assessment.status not in (AssessmentStatus.SUBMITTED, AssessmentStatus.ACKNOWLEDGED):
-        return False
-    if getattr(user, "person_id", None) == assessment.assessor_id:
-        return True
-    from medtalent.people.access import scope_for
-
-    scope = scope_for(user)
-    return scope.is_admin or assessment.trainee.institution_id in scope.programme_officer_institution_ids
 
 
 @transaction.atomic
