@@ -9,7 +9,7 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,11 +18,16 @@ from ninja.pagination import paginate
 
 from medtalent.core.api_types import Id, Pagination, StrictSchema
 from medtalent.core.errors import ApplicationError, ForbiddenError
-from medtalent.people.models import Department, Person, TraineeProfile
+from medtalent.people.models import Person, TraineeProfile
 
-from .access import assessments_visible_to, get_assessment_for_user, own_trainee_profiles
+from .access import (
+    assessments_visible_to,
+    assessor_department_ids,
+    get_assessment_for_user,
+    own_trainee_profiles,
+)
 from .models import Assessment, AssessmentStatus, Instrument
-from .selectors import LIST_RELATED, instruments_in_use
+from .selectors import LIST_RELATED, instruments_in_use, trainees_to_assess
 from .services import assessments as services
 
 router = Router(tags=["assessments"])
@@ -167,8 +172,19 @@ def request_assessment(request: HttpRequest, payload: RequestIn) -> Any:
 @router.post("/assessments", response={201: AssessmentOut})
 def record_assessment(request: HttpRequest, payload: RecordIn) -> Any:
     """An assessor records an assessment (or an exit exam) in one step."""
-    trainee = get_object_or_404(TraineeProfile, pk=payload.trainee_id)
-    department = get_object_or_404(Department, pk=payload.department_id)
+    # As on the start page: only trainees rotating in (or belonging to) one of the assessor's departments.
+    reachable = trainees_to_assess(assessor_department_ids(request.user), timezone.localdate())
+    row = next(
+        (
+            row
+            for row in reachable
+            if row.trainee.pk == payload.trainee_id and row.department.pk == payload.department_id
+        ),
+        None,
+    )
+    if row is None:
+        raise Http404
+    trainee, department = row.trainee, row.department
     assessment = services.assessment_record(
         actor=request.user,
         trainee=trainee,

@@ -117,3 +117,19 @@ def test_others_see_404_and_lists_are_filtered(bedside: Bedside, django_assert_m
         listed = mentor.get("/api/v1/assessments")
     assert listed.json()["count"] == 4
     assert post(outsider, f"/api/v1/assessments/{assessment.pk}/cancel", {"version": 1}).status_code == 404
+
+
+def test_an_assessor_records_only_for_trainees_rotating_with_them(bedside: Bedside) -> None:
+    from medtalent.people.models import TraineeProfile
+
+    teacher = client_for(bedside.users["teacher"])
+    foreign = TraineeProfile.objects.get(person=bedside.world.foreign_trainee)
+    payload = {
+        "trainee_id": foreign.pk,
+        "instrument": "mini_cex",
+        "department_id": bedside.world.cardiology.pk,
+        "performed_on": "2026-10-12",
+        "scores": {"overall": 7},
+    }
+    assert post(teacher, "/api/v1/assessments", payload).status_code == 404
+    assert Assessment.objects.count() == 0
