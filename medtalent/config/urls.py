@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("medtalent.people.urls")),
     path("rotations/", include("medtalent.rotations.urls")),
     path("assessments/", include("medtalent.assessments.urls")),
+    path("programmes/", include("medtalent.programs.urls")),
 ]

@@ -12,6 +12,7 @@ production:
 - ``MEDTALENT_EMAIL_HOST`` (and ``_PORT``, ``_USER``, ``_PASSWORD``, ``_USE_TLS``, ``MEDTALENT_EMAIL_FROM``):
   SMTP for the daily notification digest; unset means no e-mail goes out.
 - ``MEDTALENT_ASSESSMENT_REMINDER_DAYS``: days before an assessment request is due and between reminders (3).
+- ``MEDTALENT_MILESTONE_REMINDER_DAYS``: days between reminders about an overdue milestone (7).
 """
 
 import os
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "medtalent.people",
     "medtalent.rotations",
     "medtalent.assessments",
+    "medtalent.programs",
 ]
 
 MIDDLEWARE = [
@@ -228,3 +230,6 @@ MEDTALENT_IMPORT_MAX_BYTES = int(float(os.environ.get("MEDTALENT_IMPORT_MAX_MB",
 # Assessment requests: due after this many days, and the assessor is reminded every this many days after
 # (MEDTALENT_ASSESSMENT_REMINDER_DAYS).
 MEDTALENT_ASSESSMENT_REMINDER_DAYS = int(os.environ.get("MEDTALENT_ASSESSMENT_REMINDER_DAYS", "3"))
+
+# Overdue milestones: the trainee and both mentors are reminded every this many days until it is done.
+MEDTALENT_MILESTONE_REMINDER_DAYS = int(os.environ.get("MEDTALENT_MILESTONE_REMINDER_DAYS", "7"))
