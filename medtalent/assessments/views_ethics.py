@@ -14,15 +14,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from medtalent.core.errors import ApplicationError, ConflictError, ForbiddenError
-from medtalent.core.forms import add_service_error
+from medtalent.core.forms import form_submit
 from medtalent.core.selectors import audit_event_list
 from medtalent.people.models import Institution
 
@@ -49,24 +48,6 @@ RECORDS_PER_PAGE = 50
 def _require_open(request: HttpRequest) -> None:
     if not ethics_pages_open_to(request.user):
         raise Http404
-
-
-def _submit(form: Any, call: Any) -> tuple[Any, int]:
-    """Validate the posted form and run the service on its cleaned data: ``(result, 200)``, or
-    ``(None, status)`` with the refusal on the form (409 for a stale write, 400 otherwise); a refusal
-    of the user altogether is a 403."""
-    if not form.is_valid():
-        return None, 400
-    try:
-        return call(form.cleaned_data), 200
-    except ForbiddenError as error:
-        raise PermissionDenied(error.message) from error
-    except ConflictError as error:
-        add_service_error(form, error)
-        return None, 409
-    except (ApplicationError, ValidationError) as error:
-        add_service_error(form, error)
-        return None, 400
 
 
 def _tabs(request: HttpRequest, active: str) -> dict[str, Any]:
@@ -114,7 +95,7 @@ def ethics_person(request: HttpRequest, person_id: int) -> HttpResponse:
     if request.method == "POST":
         if not may_add:
             raise PermissionDenied
-        record, status = _submit(
+        record, status = form_submit(
             form, lambda data: ethics_record_create(actor=request.user, person=person, **data)
         )
         if record is not None:
@@ -198,7 +179,7 @@ def ethics_record(request: HttpRequest, record_id: int) -> HttpResponse:
             raise PermissionDenied
         if form is None:
             raise Http404
-        decided, status = _submit(
+        decided, status = form_submit(
             form,
             lambda data: ethics_record_decide(
                 actor=request.user,
@@ -240,7 +221,7 @@ def ethics_policy(request: HttpRequest) -> HttpResponse:
     form = EthicsPolicyForm(request.POST if request.method == "POST" else None, institutions=institutions)
     status = 200
     if request.method == "POST":
-        policy, status = _submit(
+        policy, status = form_submit(
             form,
             lambda data: ethics_policy_set(
                 actor=request.user, institution=data["institution"], veto_months=data["veto_months"]

@@ -4,10 +4,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
-
-from medtalent.core.models import AuditEvent
 
 from .access import plans_visible_to
 from .evidence import EvidenceView, describe_evidence, evidence_source
@@ -230,14 +227,6 @@ def plan_detail(plan: TrainingPlan, *, today: datetime.date) -> PlanDetail:
         done=sum(1 for view in milestones if view.milestone.status == MilestoneStatus.DONE),
         total=len(milestones),
         overdue=sum(1 for view in milestones if view.is_overdue),
-    )
-
-
-def plan_history(plan: TrainingPlan, limit: int = 50) -> list[AuditEvent]:
-    return list(
-        AuditEvent.objects.filter(
-            target_type=ContentType.objects.get_for_model(TrainingPlan), target_id=str(plan.pk)
-        ).order_by("-created_at", "-id")[:limit]
     )
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from medtalent.core.models import TimeStampedModel, VersionedModel
 from medtalent.people.models import Person, TraineeProfile
 
-from .programmes import Programme, ProgrammeMilestone, ProgrammeStage, bilingual
+from .programmes import EvidenceKind, Programme, ProgrammeMilestone, ProgrammeStage, bilingual
 
 
 class PlanStatus(models.TextChoices):
@@ -256,7 +256,7 @@ class MilestoneEvidence(TimeStampedModel):
     milestone = models.ForeignKey(
         PlanMilestone, verbose_name=_("milestone"), on_delete=models.CASCADE, related_name="evidence"
     )
-    kind = models.CharField(_("kind"), max_length=20)
+    kind = models.CharField(_("kind"), max_length=20, choices=EvidenceKind.choices)
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.PositiveBigIntegerField()
     label = models.CharField(_("record"), max_length=300)
