@@ -152,10 +152,12 @@ def _mount_routers() -> None:
     from medtalent.assessments.api import router as assessments_router
     from medtalent.core.api import router as core_router
     from medtalent.people.api import router as people_router
+    from medtalent.programs.api import router as programs_router
 
     api.add_router("/", core_router)
     api.add_router("/", people_router)
     api.add_router("/", assessments_router)
+    api.add_router("/", programs_router)
 
 
 _mount_routers()
