@@ -7,6 +7,10 @@
   gets 404, as if the plan did not exist.
 - The trainee, the plan's mentors and officers individualise an open plan; only the named school and
   hospital mentors sign it, and only they confirm a milestone without evidence.
+- Who signs: officers of the programme's institution name any mentor; the trainee and mentors choose
+  among the trainee's current mentors.
+- Officers start plans in their institution's programmes for people they manage; a mentor starts one for
+  a current mentee in any programme they see.
 """
 
 from typing import Any
@@ -23,7 +27,7 @@ from .models import OPEN_PLAN_STATUSES, MilestoneEvidence, PlanMilestone, Progra
 PLAN_MENTOR_KINDS = (Mentorship.Kind.PRIMARY, Mentorship.Kind.SCHOOL, Mentorship.Kind.HOSPITAL)
 
 
-def current_mentees_q(person_id: int) -> QuerySet[Mentorship, int]:
+def current_mentees_q(person_id: int) -> QuerySet[Mentorship, dict[str, Any]]:
     """Ids of the person's current mentees (peer-senior links excepted), as a subquery."""
     return (
         Mentorship.objects.active_on()
@@ -118,7 +122,11 @@ def may_edit_plan(user: Any, plan: TrainingPlan) -> bool:
     """Individualise the plan: goals, dates, milestones, evidence."""
     if plan.status not in OPEN_PLAN_STATUSES:
         return False
-    return runs_plan(user, plan) or is_plan_mentor(user, plan) or user.person_id == plan.person_id
+    return (
+        runs_plan(user, plan)
+        or is_plan_mentor(user, plan)
+        or getattr(user, "person_id", None) == plan.person_id
+    )
 
 
 def may_confirm_milestones(user: Any, plan: TrainingPlan) -> bool:
@@ -141,8 +149,24 @@ def plan_trainees_for(user: Any) -> QuerySet[Person]:
     return Person.objects.filter(q)
 
 
-def may_create_plan_for(user: Any, person: Person) -> bool:
+def may_create_plan_for(user: Any, person: Person, programme: Programme | None = None) -> bool:
+    """Whether the user starts a plan for ``person`` (in ``programme``, when given).
+
+    An officer whose scope does not hold the programme would create a plan they could not see
+    (``plans_visible_to``): only a current mentor of the person may do that.
+    """
+    if programme is not None and not manages_programmes_of(user, programme.institution_id):
+        person_id = scope_for(user).person_id
+        return person_id is not None and current_mentees_q(person_id).filter(mentee_id=person.pk).exists()
     return plan_trainees_for(user).filter(pk=person.pk).exists()
+
+
+def may_name_mentor(user: Any, programme: Programme, person: Person, mentor: Person) -> bool:
+    """Whether the user names ``mentor`` as a signer of ``person``'s plan: officers of the programme's
+    institution name anyone; others choose among the person's current mentors (peer seniors excepted)."""
+    if manages_programmes_of(user, programme.institution_id):
+        return True
+    return current_mentees_q(mentor.pk).filter(mentee_id=person.pk).exists()
 
 
 def sees_programmes_menu(user: Any) -> bool:

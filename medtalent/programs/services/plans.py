@@ -21,9 +21,10 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise, lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,7 +35,14 @@ from medtalent.core.notifications import notification_send
 from medtalent.core.versioning import save_versioned
 from medtalent.people.models import Mentorship, Person, TraineeProfile, User
 
-from ..access import may_confirm_milestones, may_create_plan_for, may_edit_plan, runs_plan
+from ..access import (
+    is_plan_mentor,
+    may_confirm_milestones,
+    may_create_plan_for,
+    may_edit_plan,
+    may_name_mentor,
+    runs_plan,
+)
 from ..dates import due_after, months_after
 from ..evidence import evidence_source
 from ..models import (
@@ -57,6 +65,12 @@ NOTE_MAX_CHARS = 1000
 PLAN_AUDITED = ("goals", "start_date", "school_mentor_id", "hospital_mentor_id", "status", "revision")
 MILESTONE_MATERIAL = ("name_zh", "name_en", "evidence_kinds", "requires_evidence")
 MILESTONE_AUDITED = (*MILESTONE_MATERIAL, "due_date", "status", "note", "confirmed_by_id")
+
+
+def _lazy_text(render: Any) -> Promise:
+    """Text rendered when it is read (``render()`` under the reader's language): a notification body
+    in each recipient's language, whatever the language of the person who made the change."""
+    return lazy(render, str)()
 
 
 def _plan_url(plan: TrainingPlan) -> str:
@@ -108,6 +122,17 @@ def default_mentors(person: Person, on: datetime.date) -> dict[str, Person | Non
     return mentors
 
 
+def _check_named_mentors(actor: Any, programme: Programme, person: Person, **named: Person | None) -> None:
+    """Mentors chosen by hand (``school_mentor=…``, ``hospital_mentor=…``; None where not chosen)."""
+    errors = {
+        field: _("Choose one of the trainee's current mentors.")
+        for field, mentor in named.items()
+        if mentor is not None and not may_name_mentor(actor, programme, person, mentor)
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
 def _check_mentors(person: Person, school: Person | None, hospital: Person | None) -> None:
     errors = {}
     if school is not None and school.pk == person.pk:
@@ -137,12 +162,15 @@ def plan_create(
 
     Mentors left out are the person's current school and hospital mentors.
     """
-    if not may_create_plan_for(actor, person):
+    if not may_create_plan_for(actor, person, programme):
         raise ForbiddenError(_("You may not start a plan for this person."))
     if not programme.is_active:
         raise ApplicationError(_("This programme is closed for new plans."), field="programme")
     if len(goals) > GOALS_MAX_CHARS:
         raise ValidationError({"goals": _("At most %(max)s characters.") % {"max": GOALS_MAX_CHARS}})
+    _check_named_mentors(
+        actor, programme, person, school_mentor=school_mentor, hospital_mentor=hospital_mentor
+    )
     defaults = default_mentors(person, start_date)
     school_mentor = school_mentor or defaults[SignerRole.SCHOOL]
     hospital_mentor = hospital_mentor or defaults[SignerRole.HOSPITAL]
@@ -215,7 +243,7 @@ def _copy_template(plan: TrainingPlan) -> None:
     )
 
 
-def _material_change(*, actor: Any, plan: TrainingPlan, what: str) -> None:
+def _material_change(*, actor: Any, plan: TrainingPlan, what: Promise) -> None:
     """A new revision: signatures given so far no longer count, and both mentors are asked again.
 
     The plan row is locked by the caller (``_locked``).
@@ -234,7 +262,7 @@ def _material_change(*, actor: Any, plan: TrainingPlan, what: str) -> None:
         changes={
             "revision": [before[1], plan.revision],
             "status": [before[0], plan.status],
-            "change": [None, what],
+            "change": [None, str(what)],
         },
     )
     if plan.status == PlanStatus.AWAITING_SIGNATURES or was_signed:
@@ -242,7 +270,7 @@ def _material_change(*, actor: Any, plan: TrainingPlan, what: str) -> None:
             recipients=_users_of(plan.school_mentor, plan.hospital_mentor),
             title=format_lazy(
                 gettext_lazy("The training plan of {person} changed: please review and sign it again"),
-                person=plan.person.display_name,
+                person=plan.person,
             ),
             body=what,
             url=_plan_url(plan),
@@ -276,6 +304,15 @@ def plan_update(
                 field="start_date",
             )
         shift = start_date
+    _check_named_mentors(
+        actor,
+        plan.programme,
+        plan.person,
+        school_mentor=school_mentor if school_mentor and school_mentor.pk != plan.school_mentor_id else None,
+        hospital_mentor=(
+            hospital_mentor if hospital_mentor and hospital_mentor.pk != plan.hospital_mentor_id else None
+        ),
+    )
     if school_mentor is not None:
         plan.school_mentor = school_mentor
     if hospital_mentor is not None:
@@ -293,7 +330,7 @@ def plan_update(
     )
     audit_record(actor=actor, action="plan.update", target=plan, changes=changes)
     if plan.status != PlanStatus.DRAFT:
-        _material_change(actor=actor, plan=plan, what=_("Goals or mentors changed."))
+        _material_change(actor=actor, plan=plan, what=gettext_lazy("Goals or mentors changed."))
     return plan
 
 
@@ -303,6 +340,12 @@ def _move_dates(plan: TrainingPlan, start_date: datetime.date) -> None:
     plan.start_date = start_date
 
     def moved(day: datetime.date) -> datetime.date:
+        following = day + datetime.timedelta(days=1)
+        months = (following.year - old.year) * 12 + following.month - old.month
+        if months_after(old, months) == following:
+            # The last day of the plan's n-th month (a stage's end, a milestone's due date): keep it so,
+            # or a start moved from 1 September to 1 October would end stages on the 30th of 31-day months.
+            return months_after(start_date, months) - datetime.timedelta(days=1)
         months = (day.year - old.year) * 12 + day.month - old.month
         return months_after(start_date, months) + datetime.timedelta(days=day.day - old.day)
 
@@ -344,7 +387,7 @@ def plan_submit(*, actor: Any, plan: TrainingPlan, expected_version: int) -> Tra
         recipients=_users_of(plan.school_mentor, plan.hospital_mentor),
         title=format_lazy(
             gettext_lazy("Please review and sign the training plan of {person}"),
-            person=plan.person.display_name,
+            person=plan.person,
         ),
         url=_plan_url(plan),
     )
@@ -391,7 +434,7 @@ def plan_sign(*, actor: Any, plan: TrainingPlan, expected_version: int) -> PlanS
             recipients=_users_of(plan.person, plan.school_mentor, plan.hospital_mentor),
             title=format_lazy(
                 gettext_lazy("The training plan of {person} is signed by both mentors and active"),
-                person=plan.person.display_name,
+                person=plan.person,
             ),
             url=_plan_url(plan),
         )
@@ -401,8 +444,8 @@ def plan_sign(*, actor: Any, plan: TrainingPlan, expected_version: int) -> PlanS
             recipients=_users_of(other),
             title=format_lazy(
                 gettext_lazy("{mentor} signed the training plan of {person}; your signature is next"),
-                mentor=actor.person.display_name,
-                person=plan.person.display_name,
+                mentor=actor.person,
+                person=plan.person,
             ),
             url=_plan_url(plan),
         )
@@ -417,7 +460,7 @@ def plan_close(
     if not runs_plan(actor, plan):
         raise ForbiddenError(_("Only programme officers complete or withdraw plans."))
     _locked(plan, expected_version)
-    allowed = {
+    allowed: dict[str, tuple[PlanStatus, ...]] = {
         PlanStatus.COMPLETED: (PlanStatus.ACTIVE,),
         PlanStatus.WITHDRAWN: OPEN_PLAN_STATUSES,
     }
@@ -506,12 +549,15 @@ def plan_milestone_add(
         changes={"milestone": [None, name], "due_date": [None, due_date.isoformat()]},
     )
     _after_milestone_change(
-        actor=actor, plan=plan, material=True, what=_("Milestone added: %(name)s") % {"name": name}
+        actor=actor,
+        plan=plan,
+        material=True,
+        what=_lazy_text(lambda: _("Milestone added: %(name)s") % {"name": name}),
     )
     return milestone
 
 
-def _after_milestone_change(*, actor: Any, plan: TrainingPlan, material: bool, what: str) -> None:
+def _after_milestone_change(*, actor: Any, plan: TrainingPlan, material: bool, what: Promise) -> None:
     if material and plan.status != PlanStatus.DRAFT:
         _material_change(actor=actor, plan=plan, what=what)
 
@@ -564,7 +610,7 @@ def plan_milestone_update(
         actor=actor,
         plan=plan,
         material=material,
-        what=_("Milestone changed: %(name)s") % {"name": milestone.display_name},
+        what=_lazy_text(lambda: _("Milestone changed: %(name)s") % {"name": milestone.display_name}),
     )
     return material
 
@@ -591,7 +637,7 @@ def plan_milestone_remove(*, actor: Any, milestone: PlanMilestone, expected_vers
         actor=actor,
         plan=plan,
         material=True,
-        what=_("Milestone removed: %(name)s") % {"name": milestone.display_name},
+        what=_lazy_text(lambda: _("Milestone removed: %(name)s") % {"name": milestone.display_name}),
     )
 
 
@@ -620,7 +666,7 @@ def plan_stage_update(
         actor=actor,
         plan=plan,
         material=material,
-        what=_("Stage dates changed: %(name)s") % {"name": stage.display_name},
+        what=_lazy_text(lambda: _("Stage dates changed: %(name)s") % {"name": stage.display_name}),
     )
     return material
 
@@ -749,6 +795,8 @@ def milestone_confirm(
 ) -> PlanMilestone:
     """A mentor confirms the milestone is reached; not enough where the milestone requires evidence."""
     if not may_confirm_milestones(actor, milestone.plan):
+        if is_plan_mentor(actor, milestone.plan) and milestone.plan.status in OPEN_PLAN_STATUSES:
+            raise ApplicationError(_("Milestones are marked done once both mentors have signed the plan."))
         raise ForbiddenError(_("Only the plan's mentors confirm milestones."))
     if milestone.requires_evidence and not _accepted_evidence(milestone):
         raise ApplicationError(
@@ -809,15 +857,21 @@ def milestones_overdue_notify(*, today: datetime.date) -> int:
     """Tell the trainee and both mentors about overdue milestones, once per plan every
     ``MEDTALENT_MILESTONE_REMINDER_DAYS`` days. Returns the number of plans reminded.
 
-    Each plan's milestones are claimed by one conditional UPDATE before anybody is told, so two runs at
-    once remind once.
+    A plan reminded less than the interval ago waits, even if another milestone fell due since: the next
+    reminder counts it. A reminder claims every overdue milestone of its plan by one conditional UPDATE
+    before anybody is told, so two runs at once remind once.
     """
     interval = datetime.timedelta(days=settings.MEDTALENT_MILESTONE_REMINDER_DAYS)
     due_again = Q(overdue_notified_on__isnull=True) | Q(overdue_notified_on__lte=today - interval)
+    reminded_lately = PlanMilestone.objects.filter(
+        plan_id=OuterRef("plan_id"), overdue_notified_on__gt=today - interval
+    )
     pending: dict[int, list[int]] = defaultdict(list)
-    for milestone_id, plan_id in PlanMilestone.objects.filter(
-        overdue_milestones_q(today), due_again
-    ).values_list("pk", "plan_id"):
+    for milestone_id, plan_id in (
+        PlanMilestone.objects.filter(overdue_milestones_q(today), due_again)
+        .exclude(Exists(reminded_lately))
+        .values_list("pk", "plan_id")
+    ):
         pending[plan_id].append(milestone_id)
     plans = TrainingPlan.objects.select_related("person", "school_mentor", "hospital_mentor").in_bulk(
         list(pending)
@@ -825,6 +879,7 @@ def milestones_overdue_notify(*, today: datetime.date) -> int:
     reminded = 0
     for plan_id, milestone_ids in pending.items():
         with transaction.atomic():
+            # Conditions on the rows themselves, so a concurrent run that claimed them first leaves none.
             claimed = PlanMilestone.objects.filter(due_again, pk__in=milestone_ids).update(
                 overdue_notified_on=today
             )
@@ -835,7 +890,7 @@ def milestones_overdue_notify(*, today: datetime.date) -> int:
                 recipients=_users_of(plan.person, plan.school_mentor, plan.hospital_mentor),
                 title=format_lazy(
                     gettext_lazy("Overdue milestones in the training plan of {person}: {count}"),
-                    person=plan.person.display_name,
+                    person=plan.person,
                     count=claimed,
                 ),
                 url=_plan_url(plan),

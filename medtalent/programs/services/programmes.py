@@ -105,6 +105,7 @@ def programme_definition_problems(definition: Any) -> list[PathProblem]:
     if not isinstance(definition, dict):
         return [PathProblem((), _("A JSON object is required."))]
     problems: list[PathProblem] = []
+    _code(problems, ("code",), definition.get("code"), set())
     if definition.get("system") not in ProgrammeSystem.values:
         problems.append(
             PathProblem(
@@ -171,7 +172,8 @@ def programme_definition_problems(definition: Any) -> list[PathProblem]:
 
 
 def _write_structure(programme: Programme, definition: dict[str, Any]) -> None:
-    """Replace the stages and milestones with the document's, keeping rows whose code stays (plans link them)."""
+    """Replace the stages and milestones with the document's, keeping rows whose code stays
+    (plans link them)."""
     existing = {stage.code: stage for stage in programme.stages.prefetch_related("milestones")}
     kept_stage_ids = []
     for s, data in enumerate(definition["stages"]):
@@ -250,7 +252,7 @@ def programme_update(
         raise ForbiddenError(_("Only programme officers of the institution change its programmes."))
     definition = {**definition, "code": programme.code}
     _check(definition)
-    before = programme_definition(programme)
+    before = programme_definition(programme) | {"is_active": programme.is_active}
     for name in ("system", "name_zh", "name_en"):
         setattr(programme, name, definition[name])
     programme.description_zh = definition.get("description_zh", "")
@@ -263,7 +265,7 @@ def programme_update(
         fields=["system", "name_zh", "name_en", "description_zh", "description_en", "is_active"],
     )
     _write_structure(programme, definition)
-    after = programme_definition(programme)
+    after = programme_definition(programme) | {"is_active": programme.is_active}
     changes = {name: [before[name], after[name]] for name in after if before[name] != after[name]}
     audit_record(actor=actor, action="programme.update", target=programme, changes=changes)
     return programme
