@@ -18,7 +18,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from medtalent.people.access import NO_ONE, person_officer_q, scope_for
+from medtalent.people.access import NO_ONE, person_is_managed_by, person_officer_q, scope_for
 from medtalent.people.models import Institution, Mentorship, Person
 
 from .models import OPEN_PLAN_STATUSES, MilestoneEvidence, PlanMilestone, Programme, TrainingPlan
@@ -69,7 +69,10 @@ def _plans_q(user: Any) -> Q | None:
         return None
     q = NO_ONE
     if scope.officer_institution_ids:
+        # Officers follow the plans of their institutions' programmes, and of everybody they manage
+        # (a hospital's officer and the hospital's students in the university's programme).
         q |= Q(programme__institution_id__in=scope.officer_institution_ids)
+        q |= Q(person_id__in=Person.objects.filter(person_officer_q(scope)).values("pk"))
     if scope.person_id:
         me = scope.person_id
         q |= Q(person_id=me) | Q(school_mentor_id=me) | Q(hospital_mentor_id=me)
@@ -109,8 +112,11 @@ def get_evidence_for_user(user: Any, pk: int) -> MilestoneEvidence:
 
 
 def runs_plan(user: Any, plan: TrainingPlan) -> bool:
-    """Officers of the programme's institution family, and administrators."""
-    return manages_programmes_of(user, plan.programme.institution_id)
+    """Officers of the programme's institution family or of the trainee, and administrators."""
+    if manages_programmes_of(user, plan.programme.institution_id):
+        return True
+    scope = scope_for(user)
+    return bool(scope.officer_institution_ids) and person_is_managed_by(user, plan.person)
 
 
 def is_plan_mentor(user: Any, plan: TrainingPlan) -> bool:
@@ -149,22 +155,16 @@ def plan_trainees_for(user: Any) -> QuerySet[Person]:
     return Person.objects.filter(q)
 
 
-def may_create_plan_for(user: Any, person: Person, programme: Programme | None = None) -> bool:
-    """Whether the user starts a plan for ``person`` (in ``programme``, when given).
-
-    An officer whose scope does not hold the programme would create a plan they could not see
-    (``plans_visible_to``): only a current mentor of the person may do that.
-    """
-    if programme is not None and not manages_programmes_of(user, programme.institution_id):
-        person_id = scope_for(user).person_id
-        return person_id is not None and current_mentees_q(person_id).filter(mentee_id=person.pk).exists()
+def may_create_plan_for(user: Any, person: Person) -> bool:
+    """Officers who manage the person, and the person's current mentors (they then see the plan)."""
     return plan_trainees_for(user).filter(pk=person.pk).exists()
 
 
 def may_name_mentor(user: Any, programme: Programme, person: Person, mentor: Person) -> bool:
     """Whether the user names ``mentor`` as a signer of ``person``'s plan: officers of the programme's
-    institution name anyone; others choose among the person's current mentors (peer seniors excepted)."""
-    if manages_programmes_of(user, programme.institution_id):
+    institution or of the person name anyone; others choose among the person's current mentors (peer
+    seniors excepted)."""
+    if manages_programmes_of(user, programme.institution_id) or person_is_managed_by(user, person):
         return True
     return current_mentees_q(mentor.pk).filter(mentee_id=person.pk).exists()
 

@@ -209,6 +209,9 @@ class PlanMilestone(VersionedModel):
     name_zh = models.CharField(_("Chinese name"), max_length=160)
     name_en = models.CharField(_("English name"), max_length=200)
     due_date = models.DateField(_("due"))
+    # The due date both mentors last signed: moves are measured from it, so small moves cannot add up
+    # to a large one without new signatures.
+    agreed_due_date = models.DateField(_("due date signed"), null=True, blank=True)
     evidence_kinds = models.JSONField(_("evidence it takes"), default=list, blank=True)
     requires_evidence = models.BooleanField(_("evidence required"), default=False)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)

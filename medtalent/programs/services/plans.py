@@ -73,6 +73,22 @@ def _lazy_text(render: Any) -> Promise:
     return lazy(render, str)()
 
 
+# Dates a plan may hold: far enough either way for any career, near enough that month arithmetic is safe.
+EARLIEST_DATE = datetime.date(1950, 1, 1)
+LATEST_DATE = datetime.date(2100, 12, 31)
+
+
+def _check_dates(**dates: datetime.date | None) -> None:
+    errors = {
+        field: _("A date from %(first)s to %(last)s is required.")
+        % {"first": EARLIEST_DATE, "last": LATEST_DATE}
+        for field, day in dates.items()
+        if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
 def _plan_url(plan: TrainingPlan) -> str:
     return reverse("plan_detail", args=[plan.pk])
 
@@ -162,7 +178,8 @@ def plan_create(
 
     Mentors left out are the person's current school and hospital mentors.
     """
-    if not may_create_plan_for(actor, person, programme):
+    _check_dates(start_date=start_date)
+    if not may_create_plan_for(actor, person):
         raise ForbiddenError(_("You may not start a plan for this person."))
     if not programme.is_active:
         raise ApplicationError(_("This programme is closed for new plans."), field="programme")
@@ -289,6 +306,7 @@ def plan_update(
     hospital_mentor: Person | None = None,
 ) -> TrainingPlan:
     """Change the plan's goals, start (drafts only: every date moves with it) or mentors. All material."""
+    _check_dates(start_date=start_date)
     _require_edit(actor, plan)
     _locked(plan, expected_version)
     before = audit_snapshot(plan, PLAN_AUDITED)
@@ -424,6 +442,7 @@ def plan_sign(*, actor: Any, plan: TrainingPlan, expected_version: int) -> PlanS
         plan.status = PlanStatus.ACTIVE
         plan.activated_at = signature.signed_at
         save_versioned(plan, expected_version=plan.version, fields=["status", "activated_at"])
+        PlanMilestone.objects.filter(plan=plan).update(agreed_due_date=F("due_date"))
         audit_record(
             actor=actor,
             action="plan.activate",
@@ -491,7 +510,9 @@ def _date_moved_far(before: datetime.date, after: datetime.date) -> bool:
 
 
 def _agreed_terms(milestone: PlanMilestone) -> dict[str, Any]:
-    return {name: getattr(milestone, name) for name in (*MILESTONE_MATERIAL, "due_date")}
+    """The milestone as the mentors signed it (its due date as last signed, where it was)."""
+    terms = {name: getattr(milestone, name) for name in MILESTONE_MATERIAL}
+    return {**terms, "due_date": milestone.agreed_due_date or milestone.due_date}
 
 
 def milestone_change_is_material(before: dict[str, Any], after: dict[str, Any]) -> bool:
@@ -525,6 +546,7 @@ def plan_milestone_add(
     requires_evidence: bool = False,
 ) -> PlanMilestone:
     """An extra milestone of the trainee's own. Material: the mentors sign the plan again."""
+    _check_dates(due_date=due_date)
     _require_edit(actor, plan)
     _locked(plan, expected_version)
     if stage.plan_id != plan.pk:
@@ -575,6 +597,7 @@ def plan_milestone_update(
     note: str | None = None,
 ) -> bool:
     """Change a milestone; returns whether the change was material (new signatures asked for)."""
+    _check_dates(due_date=due_date)
     plan = milestone.plan
     _require_edit(actor, plan)
     _locked(plan, None)
@@ -605,7 +628,9 @@ def plan_milestone_update(
         target=plan,
         changes={"milestone": [None, milestone.display_name], **changes},
     )
-    material = milestone_change_is_material(agreed, _agreed_terms(milestone))
+    material = milestone_change_is_material(
+        agreed, {**_agreed_terms(milestone), "due_date": milestone.due_date}
+    )
     _after_milestone_change(
         actor=actor,
         plan=plan,
@@ -646,6 +671,7 @@ def plan_stage_update(
     *, actor: Any, stage: PlanStage, start_date: datetime.date, end_date: datetime.date
 ) -> bool:
     """Move a stage's dates; material when either moves by more than ``MATERIAL_SHIFT_DAYS`` days."""
+    _check_dates(start_date=start_date, end_date=end_date)
     plan = stage.plan
     _require_edit(actor, plan)
     _locked(plan, None)
@@ -722,7 +748,7 @@ def milestone_evidence_remove(*, actor: Any, evidence: MilestoneEvidence) -> Non
     if (
         milestone.status == MilestoneStatus.DONE
         and not milestone.confirmed_by_id
-        and milestone.evidence.count() == 1
+        and [item.pk for item in _accepted_evidence(milestone)] == [evidence.pk]
     ):
         raise ApplicationError(
             _("This evidence is what the milestone was marked done with; reopen it first.")
@@ -746,7 +772,7 @@ def _accepted_evidence(milestone: PlanMilestone) -> list[MilestoneEvidence]:
 def _mark_done(
     *, actor: Any, milestone: PlanMilestone, expected_version: int, confirmed_by: Person | None, note: str
 ) -> None:
-    plan = milestone.plan
+    plan = _locked(milestone.plan, None)  # a material change at the same moment waits, or goes first
     if plan.status != PlanStatus.ACTIVE:
         raise ApplicationError(_("Milestones are marked done once both mentors have signed the plan."))
     if milestone.status == MilestoneStatus.DONE:

@@ -85,7 +85,8 @@ ROWS = {
     "peer_senior": (False, False, False, False, False),
     "other_mentor": (False, False, False, False, False),
     "officer": (True, True, False, True, True),  # programme officer of the university
-    "talent_officer": (False, False, False, False, False),  # officer of the hospital, not the programme's
+    # officer of the hospital: not the programme's institution, but the trainee's
+    "talent_officer": (True, True, False, True, True),
     "outsider": (False, False, False, False, False),  # programme officer of another institution
     "teacher": (False, False, False, False, False),
     "head": (False, False, False, False, False),
@@ -118,7 +119,7 @@ def test_who_sees_changes_confirms_closes_and_starts_plans(
     assert may_edit_plan(user, active_plan) is edits
     assert may_confirm_milestones(user, active_plan) is confirms
     assert runs_plan(user, active_plan) is closes
-    assert may_create_plan_for(user, world.trainee_person, programmes["career"]) is starts
+    assert may_create_plan_for(user, world.trainee_person) is starts
 
 
 @pytest.mark.parametrize("who", sorted(name for name, row in ROWS.items() if not row[1]))
@@ -171,19 +172,20 @@ def test_plan_create_refuses_whoever_may_not_start_one(
     assert TrainingPlan.objects.count() == 0
 
 
-def test_an_officer_of_the_trainees_hospital_cannot_start_a_plan_in_the_universitys_programme(
+def test_an_officer_of_the_trainees_hospital_starts_and_follows_a_plan_in_the_universitys_programme(
     world: World, personas: dict[str, User], school_mentor_user: User, programmes: dict[str, Programme]
 ) -> None:
-    # The hospital's talent officer manages the trainee, but the programme is the university's: a plan
-    # started there would be one the officer could not open.
+    # The hospital's talent officer manages the trainee; the programme is the university's. The plan is
+    # theirs to follow all the same: officers see the plans of everybody they manage.
     talent_officer = personas["talent_officer"]
-    assert plan_trainees_for(talent_officer).filter(pk=world.trainee_person.pk).exists()
     assert not plans_visible_to(talent_officer).exists()
 
-    with pytest.raises(ForbiddenError):
-        draft_plan(
-            actor=talent_officer, programme=programmes["practice_research"], person=world.trainee_person
-        )
+    plan = draft_plan(
+        actor=talent_officer, programme=programmes["practice_research"], person=world.trainee_person
+    )
+    assert get_plan_for_user(talent_officer, plan.pk) == plan
+    assert runs_plan(talent_officer, plan) is True
+    assert get_plan_for_user(personas["officer"], plan.pk) == plan
 
 
 def test_a_mentor_starts_a_plan_for_a_mentee_only(

@@ -1560,3 +1560,39 @@ def test_a_one_stage_programme_makes_a_plan_with_its_milestones(
         (D(2025, 10, 31), False),
         (D(2026, 1, 31), True),
     ]
+
+
+def test_small_moves_do_not_add_up_to_a_large_one_without_new_signatures(
+    active_plan: TrainingPlan, personas: dict[str, User]
+) -> None:
+    milestone = active_plan.milestones.get(template__code="research-proposal")
+    signed_due = milestone.due_date
+    assert milestone.agreed_due_date == signed_due
+    first = services.plan_milestone_update(
+        actor=personas["officer"],
+        milestone=milestone,
+        expected_version=milestone.version,
+        due_date=signed_due + datetime.timedelta(days=20),
+    )
+    assert first is False
+    second = services.plan_milestone_update(
+        actor=personas["officer"],
+        milestone=milestone,
+        expected_version=milestone.version,
+        due_date=signed_due + datetime.timedelta(days=40),
+    )
+    assert second is True  # 40 days from what the mentors signed, though only 20 from the last move
+    active_plan.refresh_from_db()
+    assert active_plan.status == PlanStatus.AWAITING_SIGNATURES
+
+
+def test_dates_out_of_range_are_refused_by_field(active_plan: TrainingPlan, personas: dict[str, User]) -> None:
+    milestone = active_plan.milestones.get(template__code="research-proposal")
+    with pytest.raises(ValidationError) as refused:
+        services.plan_milestone_update(
+            actor=personas["officer"],
+            milestone=milestone,
+            expected_version=milestone.version,
+            due_date=datetime.date(9999, 12, 31),
+        )
+    assert set(refused.value.message_dict) == {"due_date"}
