@@ -10,6 +10,7 @@ class AssessmentsConfig(AppConfig):
     def ready(self) -> None:
         from medtalent.core.navigation import NavItem, register_nav_item
 
+        from . import home
         from .access import sees_assessments_menu
 
         register_nav_item(
@@ -22,3 +23,4 @@ class AssessmentsConfig(AppConfig):
                 order=40,
             )
         )
+        home.register()

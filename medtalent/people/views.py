@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from medtalent.core.errors import ApplicationError
 from medtalent.core.forms import add_service_error
+from medtalent.core.home import home_panels_for, home_tasks_for
 from medtalent.core.permissions import require
 from medtalent.core.selectors import notification_list_for_user
 
@@ -61,15 +63,28 @@ def language_set(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     scope = scope_for(user)
-    context: dict[str, Any] = {"scope": scope, "notifications": notification_list_for_user(user)[:5]}
+    today = timezone.localdate()
+    # Every app's panels and tasks (core.home): what to do now first, then where things stand.
+    panels = home_panels_for(request, today)
+    context: dict[str, Any] = {
+        "scope": scope,
+        "notifications": notification_list_for_user(user)[:5],
+        "home_tasks": home_tasks_for(request, today),
+        "home_panels": panels,
+        "replaced_sections": {key for panel, _context in panels for key in panel.replaces},
+    }
     if user.person_id:
         context["me"] = selectors.person_detail_for_user(user, user.person_id)
         context["my_mentors"] = list(
             selectors.mentorship_list_for_user(user, mentee_id=user.person_id, active_only=True)
         )
-        context["my_mentees"] = list(
-            selectors.mentorship_list_for_user(user, mentor_id=user.person_id, active_only=True)
-        )
+        mentees = list(selectors.mentorship_list_for_user(user, mentor_id=user.person_id, active_only=True))
+        if "people.my_mentees" in context["replaced_sections"]:
+            # A domain panel lists the mentors' mentees with their plans; juniors coached as a peer senior
+            # are no mentees there, so they stay listed here.
+            mentees = [link for link in mentees if link.kind == Mentorship.Kind.PEER_SENIOR]
+            context["mentees_are_peers"] = True
+        context["my_mentees"] = mentees
     if scope.has_role(Role.PROGRAMME_OFFICER, Role.TALENT_OFFICER, Role.LEADER):
         counts = selectors.people_counts_for_user(user)
         context["counts"] = counts

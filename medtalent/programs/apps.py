@@ -10,10 +10,12 @@ class ProgramsConfig(AppConfig):
     def ready(self) -> None:
         from medtalent.core.navigation import NavItem, register_nav_item
 
+        from . import home
         from .access import sees_programmes_menu
         from .evidence import register_shipped_sources
 
         register_shipped_sources()
+        home.register()
         register_nav_item(
             NavItem(
                 "programmes",

@@ -14,6 +14,7 @@ class RotationsConfig(AppConfig):
         from medtalent.core.navigation import NavItem, register_nav_item
         from medtalent.people.access import Scope, register_private_visibility
 
+        from . import home
         from .access import sees_rotations_menu
         from .selectors_schedules import department_trainees_now_q
 
@@ -30,3 +31,4 @@ class RotationsConfig(AppConfig):
             )
 
         register_private_visibility(rotating_in_my_departments)
+        home.register()

@@ -96,7 +96,7 @@ def check_home(page: Page, persona: str, world: Any) -> None:
         expect(page.locator("#level-chart")).to_have_count(0)
     if persona == "mentor":
         expect(page.locator("#my-mentees")).to_contain_text("Trainee")
-        expect(page.locator("#my-mentees li")).to_have_count(1)
+        expect(page.locator("#my-mentees [data-mentee]")).to_have_count(1)
     else:
         expect(page.locator("#my-mentees")).to_have_count(0)
     department_rows = main.locator("tr[data-person-id]")

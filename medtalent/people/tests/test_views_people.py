@@ -145,9 +145,10 @@ def test_home_for_officer_shows_the_level_chart(client: Client, personas: dict[s
 
 def test_home_for_mentor_lists_the_mentee(client: Client, personas: dict[str, Any], world: Any) -> None:
     html = _as(client, personas["mentor"]).get("/").content.decode()
-    mentees = re.search(r'<ul[^>]*id="my-mentees"[^>]*>(.*?)</ul>', html, re.S)
+    # The programmes panel lists mentees (with their plans and flags) in place of the plain list.
+    mentees = re.search(r'<(ul|table)[^>]*id="my-mentees"[^>]*>(.*?)</\1>', html, re.S)
     assert mentees is not None
-    assert re.findall(r'href="/people/(\d+)/">([^<]+)</a>', mentees.group(1)) == [
+    assert re.findall(r'href="/people/(\d+)/">([^<]+)</a>', mentees.group(2)) == [
         (str(world.trainee_person.pk), "Trainee")
     ]
     assert 'id="level-chart"' not in html
