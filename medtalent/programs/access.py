@@ -19,7 +19,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from medtalent.people.access import NO_ONE, person_is_managed_by, person_officer_q, scope_for
-from medtalent.people.models import Institution, Mentorship, Person
+from medtalent.people.models import Institution, Mentorship, Person, Role
 
 from .models import OPEN_PLAN_STATUSES, MilestoneEvidence, PlanMilestone, Programme, TrainingPlan
 
@@ -173,6 +173,5 @@ def sees_programmes_menu(user: Any) -> bool:
     scope = scope_for(user)
     if scope.user_id is None:
         return False
-    if scope.is_admin or scope.officer_institution_ids:
-        return True
-    return plans_visible_to(user).exists()
+    # Decided from the roles, without a query: the menu is drawn on every page.
+    return bool(scope.officer_institution_ids) or scope.has_role(Role.MENTOR, Role.TRAINEE)
