@@ -41,7 +41,7 @@ class HistoryLine:
 
 
 def _detail(key: str, value: object) -> str:
-    if key == "role" and value in SignerRole.values:
+    if key == "role" and isinstance(value, str) and value in SignerRole.values:
         return str(SignerRole(value).label)
     return str(value)
 

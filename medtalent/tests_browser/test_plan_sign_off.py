@@ -87,7 +87,8 @@ def test_both_mentors_sign_then_the_trainee_sees_the_active_plan(
 
     trainee = new_page(viewport, locale)
     login(trainee, live_server, "trainee")
-    link = trainee.locator(f"main a[href='/programmes/plans/{plan.pk}/']").first
+    link = trainee.locator("#home-my-plan #my-plan-link")
+    expect(link).to_have_attribute("href", f"/programmes/plans/{plan.pk}/")
     expect(link).to_be_visible()
     if viewport == "phone":
         assert_no_horizontal_scroll(trainee)
