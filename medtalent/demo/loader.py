@@ -26,6 +26,7 @@ from django.db.models import Q
 from medtalent.assessments.models import Assessment
 from medtalent.core.audit import audit_record
 from medtalent.demo.assessments import load_assessment_demo
+from medtalent.demo.programs import load_programme_demo
 from medtalent.demo.rotations import HOSPITAL as ROTATION_HOSPITAL
 from medtalent.demo.rotations import load_rotation_demo
 from medtalent.people.models import (
@@ -40,6 +41,7 @@ from medtalent.people.models import (
     User,
 )
 from medtalent.people.services import mentorship_notify
+from medtalent.programs.models import TrainingPlan
 
 from .catalogue import (
     DEMO_PASSWORD,
@@ -369,6 +371,8 @@ def load_demo_data(*, stdout: Any = None) -> DemoSummary:
             writer.created["rotation schedules"] = 1
         if load_assessment_demo(admin=admin, hospital_code=ROTATION_HOSPITAL, stdout=stdout):
             writer.created["assessments"] = Assessment.objects.count()
+        if load_programme_demo(admin=admin, stdout=stdout):
+            writer.created["training plans"] = TrainingPlan.objects.count()
         if writer.created["users"]:
             _greet_demo_logins()
         if any(writer.created.values()):

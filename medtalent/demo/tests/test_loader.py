@@ -68,13 +68,14 @@ def demo(db: Any) -> Any:
 
 def test_first_load_creates_the_whole_data_set(demo: Any) -> None:
     assessments = demo.created.pop("assessments")
-    assert demo.created == {**EXPECTED, "rotation schedules": 1}
+    assert demo.created == {**EXPECTED, "rotation schedules": 1, "training plans": 129}
     # As many as the solver's schedule gives rotations so far: thousands, all of them saved.
     assert assessments == Assessment.objects.count() > 1500
     counts = model_counts()
     # A symmetrical link is stored in both directions; loading the rotation standards adds the 13
-    # departments they name that the demo hospital lacks, each creation audited.
-    assert counts == {**EXPECTED, "departments": 53, "department_links": 42, "audit_events": 22}
+    # departments they name that the demo hospital lacks, each creation audited. The training plans add
+    # 1,476 more: four programme templates, and each plan's creation, signatures and milestones.
+    assert counts == {**EXPECTED, "departments": 53, "department_links": 42, "audit_events": 1498}
     assert Person.objects.filter(faculty_profile__isnull=False).count() == 100
     assert Person.objects.filter(trainee_profiles__isnull=False).distinct().count() == 317
     event = AuditEvent.objects.get(action="demo.load")
@@ -98,10 +99,12 @@ def test_demo_logins_start_with_their_mentorship_notifications(demo: Any) -> Non
         .values_list("recipient__username")
         .annotate(total=Count("pk"))
     )
-    # The published rotation schedule adds one for the trainee and one for the head of cardiology.
-    assert unread == {"head": 3, "mentor": 8, "teacher": 1, "trainee": 4}
+    # The published rotation schedule adds one for the trainee and one for the head of cardiology; the
+    # training plans one for the trainee (an overdue milestone) and three for the mentor (a plan to sign
+    # again, two mentees behind), besides 19 about signatures long ago, already read.
+    assert unread == {"head": 3, "mentor": 11, "teacher": 1, "trainee": 5}
     load_demo_data()
-    assert Notification.objects.count() == 16
+    assert Notification.objects.count() == 39
 
 
 def test_the_demo_hospital_has_a_published_rotation_schedule(demo: Any) -> None:
