@@ -27,7 +27,7 @@ from .selectors_home import (
     TraineePlanSummary,
     cohort_progress,
     mentee_rows,
-    officer_programmes,
+    officer_plans,
     plans_waiting_for_my_signature,
     trainee_plan_summary,
 )
@@ -57,8 +57,8 @@ def _waiting_for_me(request: HttpRequest, today: datetime.date) -> list[Any]:
 
 def _cohorts(request: HttpRequest, today: datetime.date) -> CohortProgress | None:
     def compute() -> CohortProgress | None:
-        programmes = officer_programmes(request.user)
-        return cohort_progress(programmes, today=today) if programmes is not None else None
+        plans = officer_plans(request.user)
+        return cohort_progress(plans, today=today) if plans is not None else None
 
     return home_cached(request, "programs.cohorts", compute)
 

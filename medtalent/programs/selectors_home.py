@@ -306,14 +306,12 @@ class CohortProgress:
     waiting_count: int
 
 
-def officer_programmes(user: Any) -> QuerySet[Programme] | None:
-    """Programmes whose cohorts the user follows: those of the institutions they are an officer of
-    (all for administrators); ``None`` for everybody else."""
+def officer_plans(user: Any) -> QuerySet[TrainingPlan] | None:
+    """The plans whose cohorts the user follows as an officer: every plan they may see (their institutions'
+    programmes and everybody they manage; all for administrators); ``None`` for everybody else."""
     scope = scope_for(user)
-    if scope.is_admin:
-        return Programme.objects.all()
-    if scope.officer_institution_ids:
-        return Programme.objects.filter(institution_id__in=scope.officer_institution_ids)
+    if scope.is_admin or scope.officer_institution_ids:
+        return plans_visible_to(user)
     return None
 
 
@@ -326,11 +324,11 @@ def _signed_annotations() -> dict[str, Exists]:
     }
 
 
-def cohort_progress(programmes: QuerySet[Programme], *, today: datetime.date) -> CohortProgress:
+def cohort_progress(visible: QuerySet[TrainingPlan], *, today: datetime.date) -> CohortProgress:
     """Per programme with open plans and per stage in order: the plans in that stage today (a plan whose
     stages overlap counts in the later one, as on its page), its milestones done, total and overdue; and
     the plans waiting for signatures. Five queries."""
-    plans = TrainingPlan.objects.filter(programme__in=programmes, status__in=OPEN_PLAN_STATUSES)
+    plans = TrainingPlan.objects.filter(pk__in=visible.values("pk"), status__in=OPEN_PLAN_STATUSES)
     open_plans: dict[int, int] = defaultdict(int)
     waiting_count = 0
     for programme_id, status, total in (
