@@ -39,8 +39,8 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     auth=[TokenAuth(), SessionAuth()],
-    description="People and organisations, rotations, assessments, programmes and training plans of MedTalent. "
-    "Authenticate with a session or a personal API token (`Authorization: Bearer mt_…`).",
+    description="People and organisations, rotations, assessments, programmes and training plans of "
+    "MedTalent. Authenticate with a session or a personal API token (`Authorization: Bearer mt_…`).",
 )
 
 # Pydantic's messages are English; these say the same in the user's language.

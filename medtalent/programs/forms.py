@@ -83,7 +83,9 @@ class MilestoneForm(VersionedForm):
     due_date = forms.DateField(label=_("Due"), widget=DATE_INPUT)
     evidence_kinds = EvidenceKindsField()
     requires_evidence = forms.BooleanField(
-        label=_("Evidence required (a mentor's confirmation alone is not enough)"), required=False
+        label=_("Evidence required (a mentor's confirmation alone is not enough)"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
 
 

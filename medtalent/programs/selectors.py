@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 
 from .access import plans_visible_to
 from .evidence import EvidenceView, describe_evidence, evidence_source
@@ -19,6 +19,14 @@ from .models import (
     Programme,
     SignerRole,
     TrainingPlan,
+)
+
+STATUS_ORDER = (
+    PlanStatus.AWAITING_SIGNATURES,
+    PlanStatus.DRAFT,
+    PlanStatus.ACTIVE,
+    PlanStatus.COMPLETED,
+    PlanStatus.WITHDRAWN,
 )
 
 
@@ -76,7 +84,12 @@ def plan_list_for_user(user: Any, filters: PlanFilters, *, today: datetime.date)
     plans = with_progress(plans, today)
     if filters.waiting_for_me:
         plans = plans_waiting_for(user, plans)
-    return plans.order_by("status", "person__name_latin", "pk")
+    # What needs someone first: plans waiting for signatures, then drafts, then the running ones.
+    status_order = Case(
+        *[When(status=status, then=Value(rank)) for rank, status in enumerate(STATUS_ORDER)],
+        default=Value(len(STATUS_ORDER)),
+    )
+    return plans.order_by(status_order, "person__name_latin", "pk")
 
 
 def plans_waiting_for(user: Any, plans: QuerySet[TrainingPlan]) -> QuerySet[TrainingPlan]:

@@ -327,14 +327,15 @@ def _milestone_page(
     editable = may_edit_plan(user, plan)
     is_open = milestone.status == MilestoneStatus.OPEN
     initial = {"version": milestone.version}
+    evidence = selectors.milestone_evidence_list(milestone)
     context = {
         "plan": plan,
         "milestone": milestone,
-        "evidence": selectors.milestone_evidence_list(milestone),
+        "evidence": evidence,
         "candidates": selectors.evidence_candidates(milestone) if editable and is_open else [],
         "editable": editable,
         "is_overdue": milestone.is_overdue_on(_today()),
-        "may_complete": editable and is_open and plan.status == PlanStatus.ACTIVE,
+        "may_complete": editable and is_open and plan.status == PlanStatus.ACTIVE and bool(evidence),
         "may_confirm": is_open and may_confirm_milestones(user, plan),
         "may_reopen": not is_open and (runs_plan(user, plan) or may_confirm_milestones(user, plan)),
         "material_days": services.MATERIAL_SHIFT_DAYS,

@@ -28,7 +28,6 @@ from medtalent.programs.access import (
     may_confirm_milestones,
     may_create_plan_for,
     may_edit_plan,
-    plan_trainees_for,
     plans_visible_to,
     programmes_visible_to,
     runs_plan,

@@ -157,12 +157,12 @@ def test_the_plan_list_filters_and_orders(
         plans = plan_list_for_user(officer, PlanFilters(**filters), today=TODAY)
         return [names[plan.pk] for plan in plans]
 
-    # Ordered by status (active, awaiting_signatures, draft), then the trainee's name.
-    assert listed() == ["active", "career", "innovation", "empty"]
+    # What needs someone first (waiting for signatures, drafts, then active), then the trainee's name.
+    assert listed() == ["career", "innovation", "empty", "active"]
     assert listed(status=PlanStatus.ACTIVE) == ["active"]
     assert listed(programme_id=programmes["innovation"].pk) == ["innovation"]
     assert listed(search="other") == ["innovation"]
-    assert listed(cohort=2024) == ["active", "career", "innovation"]
+    assert listed(cohort=2024) == ["career", "innovation", "active"]
     assert listed(cohort=2019) == []
     mentor_list = plan_list_for_user(personas["mentor"], PlanFilters(waiting_for_me=True), today=TODAY)
     assert [plan.pk for plan in mentor_list] == [several_plans["career"].pk]

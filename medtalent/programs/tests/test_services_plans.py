@@ -1586,7 +1586,9 @@ def test_small_moves_do_not_add_up_to_a_large_one_without_new_signatures(
     assert active_plan.status == PlanStatus.AWAITING_SIGNATURES
 
 
-def test_dates_out_of_range_are_refused_by_field(active_plan: TrainingPlan, personas: dict[str, User]) -> None:
+def test_dates_out_of_range_are_refused_by_field(
+    active_plan: TrainingPlan, personas: dict[str, User]
+) -> None:
     milestone = active_plan.milestones.get(template__code="research-proposal")
     with pytest.raises(ValidationError) as refused:
         services.plan_milestone_update(
