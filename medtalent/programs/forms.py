@@ -7,7 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from medtalent.core.forms import StyledFormMixin
 from medtalent.people.models import Person
 
-from .models import EvidenceKind, PlanStage, Programme
+from .models import EvidenceKind, PlanStage, PlanStatus, Programme
+
+CLOSING_STATUSES = (PlanStatus.COMPLETED, PlanStatus.WITHDRAWN)
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -131,5 +133,6 @@ class ReasonForm(VersionedForm):
 
 class PlanCloseForm(ReasonForm):
     status = forms.ChoiceField(
-        label=_("Close as"), choices=[("completed", _("Completed")), ("withdrawn", _("Withdrawn"))]
+        label=_("Close as"),
+        choices=[(status, label) for status, label in PlanStatus.choices if status in CLOSING_STATUSES],
     )

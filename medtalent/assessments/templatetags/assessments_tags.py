@@ -3,6 +3,7 @@ from typing import Any
 from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from medtalent.people.access import scope_for
 from medtalent.people.models import Role
@@ -30,7 +31,7 @@ def _tabs_for(user: Any) -> list[tuple[str, Any, str]]:
     if scope.head_department_ids or officer:
         tabs.append(("department", _("Department"), "dashboard_department"))
     if officer or scope.has_role(Role.LEADER):
-        tabs.append(("programme", _("Programme"), "dashboard_programme"))
+        tabs.append(("programme", pgettext_lazy("dashboard", "Programme"), "dashboard_programme"))
     if ethics_pages_open_to(user):
         tabs.append(("ethics", _("Ethics record"), "ethics_list"))
     if officer:

@@ -7,6 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from medtalent.core.models import TimeStampedModel, VersionedModel
 from medtalent.people.models import Person, TraineeProfile
@@ -19,7 +20,7 @@ class PlanStatus(models.TextChoices):
     AWAITING_SIGNATURES = "awaiting_signatures", _("Waiting for signatures")
     ACTIVE = "active", _("Active")
     COMPLETED = "completed", _("Completed")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    WITHDRAWN = "withdrawn", pgettext_lazy("plan", "Withdrawn")
 
 
 OPEN_PLAN_STATUSES = (PlanStatus.DRAFT, PlanStatus.AWAITING_SIGNATURES, PlanStatus.ACTIVE)
@@ -152,8 +153,8 @@ class PlanStage(models.Model):
         ProgrammeStage, verbose_name=_("template stage"), null=True, blank=True, on_delete=models.SET_NULL
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    name_zh = models.CharField(_("Chinese name"), max_length=120)
-    name_en = models.CharField(_("English name"), max_length=160)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=160)
     goal_zh = models.TextField(_("stage goal (Chinese)"), blank=True)
     goal_en = models.TextField(_("stage goal (English)"), blank=True)
     start_date = models.DateField(_("start date"))
@@ -206,8 +207,8 @@ class PlanMilestone(VersionedModel):
         on_delete=models.SET_NULL,
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    name_zh = models.CharField(_("Chinese name"), max_length=160)
-    name_en = models.CharField(_("English name"), max_length=200)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=160)
+    name_en = models.CharField(_("name (English)"), max_length=200)
     due_date = models.DateField(_("due"))
     # The due date both mentors last signed: moves are measured from it, so small moves cannot add up
     # to a large one without new signatures.
