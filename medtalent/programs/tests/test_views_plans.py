@@ -87,10 +87,12 @@ def test_pages_render(
     client = _client(personas[persona])
     milestone = plan.milestones.first()
     assert milestone is not None
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(15):
         assert client.get(reverse("plan_detail", args=[plan.pk])).status_code == 200
-    assert client.get(reverse("plan_list")).status_code == 200
-    assert client.get(reverse("milestone_detail", args=[milestone.pk])).status_code == 200
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("plan_list")).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("milestone_detail", args=[milestone.pk])).status_code == 200
     assert client.get(reverse("programme_list")).status_code == 200
     assert client.get(reverse("programme_detail", args=[plan.programme_id])).status_code == 200
 
