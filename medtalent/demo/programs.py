@@ -83,6 +83,7 @@ from medtalent.programs.services.plans import (
     plan_milestone_add,
     plan_milestone_update,
     plan_sign,
+    plan_signature_record,
     plan_submit,
 )
 from medtalent.programs.services.programmes import programme_templates_load
@@ -306,32 +307,9 @@ class _Loader:
     def sign_for(
         self, plan: TrainingPlan, role: str, mentor: Person, when: datetime.datetime
     ) -> PlanSignature:
-        """A mentor without an account: the signature written as ``plan_sign`` writes it, the system
-        as the actor in the audit trail."""
-        signature = PlanSignature.objects.create(
-            plan=plan, role=role, signer=mentor, revision=plan.revision, signed_at=when
-        )
-        audit_record(
-            actor=None,
-            action="plan.sign",
-            target=plan,
-            changes={
-                "role": [None, role],
-                "revision": [None, plan.revision],
-                "signer": [None, mentor.display_name],
-            },
-        )
-        signed = set(plan.signatures.filter(revision=plan.revision).values_list("role", flat=True))
-        if signed >= set(SignerRole.values):
-            plan.status = PlanStatus.ACTIVE
-            plan.activated_at = when
-            save_versioned(plan, expected_version=plan.version, fields=["status", "activated_at"])
-            audit_record(
-                actor=None,
-                action="plan.activate",
-                target=plan,
-                changes={"status": [PlanStatus.AWAITING_SIGNATURES, PlanStatus.ACTIVE]},
-            )
+        """A mentor without an account: the signature written by the service ``plan_sign`` writes with,
+        the system as the actor in the audit trail."""
+        signature = plan_signature_record(actor=None, plan=plan, role=role, signer=mentor, signed_at=when)
         return signature
 
     def sign_both(self, intent: _Intent, plan: TrainingPlan) -> datetime.datetime:

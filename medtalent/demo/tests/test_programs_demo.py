@@ -100,6 +100,8 @@ def test_signatures_completions_and_audit_trail_agree(demo: Any) -> None:
     )
     assert sorted(waiting) == [0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1]
     assert not TrainingPlan.objects.filter(status="draft", signatures__isnull=False).exists()
+    # Activation, whoever signed last, records the dates the mentors agreed to.
+    assert not PlanMilestone.objects.filter(plan__status="active", agreed_due_date__isnull=True).exists()
     # Dated where the story puts them, never after DEMO_TODAY.
     latest = datetime.datetime.combine(DEMO_TODAY, datetime.time(), tzinfo=datetime.UTC)
     assert not PlanSignature.objects.filter(signed_at__gte=latest).exists()

@@ -412,6 +412,42 @@ def plan_submit(*, actor: Any, plan: TrainingPlan, expected_version: int) -> Tra
     return plan
 
 
+def plan_signature_record(
+    *, actor: Any, plan: TrainingPlan, role: str, signer: Person, signed_at: datetime.datetime
+) -> PlanSignature:
+    """Write one signature on the plan's current revision and, with both on it, activate the plan: the
+    dates then on the milestones become the ones the mentors agreed to.
+
+    No checks of who signs: ``plan_sign`` makes them; the demo loader signs for mentors without a login.
+    """
+    signature = PlanSignature.objects.create(
+        plan=plan, role=role, signer=signer, revision=plan.revision, signed_at=signed_at
+    )
+    audit_record(
+        actor=actor,
+        action="plan.sign",
+        target=plan,
+        changes={
+            "role": [None, role],
+            "revision": [None, plan.revision],
+            "signer": [None, signer.display_name],
+        },
+    )
+    signed_roles = set(plan.signatures.filter(revision=plan.revision).values_list("role", flat=True))
+    if signed_roles >= set(SignerRole.values):
+        plan.status = PlanStatus.ACTIVE
+        plan.activated_at = signed_at
+        save_versioned(plan, expected_version=plan.version, fields=["status", "activated_at"])
+        PlanMilestone.objects.filter(plan=plan).update(agreed_due_date=F("due_date"))
+        audit_record(
+            actor=actor,
+            action="plan.activate",
+            target=plan,
+            changes={"status": [PlanStatus.AWAITING_SIGNATURES, PlanStatus.ACTIVE]},
+        )
+    return signature
+
+
 @transaction.atomic
 def plan_sign(*, actor: Any, plan: TrainingPlan, expected_version: int) -> PlanSignature:
     """The signing mentor signs the revision they read; with both signatures on it, the plan is active.
@@ -428,27 +464,10 @@ def plan_sign(*, actor: Any, plan: TrainingPlan, expected_version: int) -> PlanS
     role = roles[0]
     if plan.signatures.filter(role=role, revision=plan.revision).exists():
         raise ConflictError(_("You have already signed this version of the plan."))
-    signature = PlanSignature.objects.create(
-        plan=plan, role=role, signer_id=actor.person_id, revision=plan.revision, signed_at=timezone.now()
+    signature = plan_signature_record(
+        actor=actor, plan=plan, role=role, signer=actor.person, signed_at=timezone.now()
     )
-    signed_roles = set(plan.signatures.filter(revision=plan.revision).values_list("role", flat=True))
-    audit_record(
-        actor=actor,
-        action="plan.sign",
-        target=plan,
-        changes={"role": [None, role], "revision": [None, plan.revision]},
-    )
-    if signed_roles >= set(SignerRole.values):
-        plan.status = PlanStatus.ACTIVE
-        plan.activated_at = signature.signed_at
-        save_versioned(plan, expected_version=plan.version, fields=["status", "activated_at"])
-        PlanMilestone.objects.filter(plan=plan).update(agreed_due_date=F("due_date"))
-        audit_record(
-            actor=actor,
-            action="plan.activate",
-            target=plan,
-            changes={"status": [PlanStatus.AWAITING_SIGNATURES, PlanStatus.ACTIVE]},
-        )
+    if plan.status == PlanStatus.ACTIVE:
         notification_send(
             recipients=_users_of(plan.person, plan.school_mentor, plan.hospital_mentor),
             title=format_lazy(

@@ -1505,10 +1505,21 @@ def test_every_step_of_the_signing_is_audited_with_its_actor(
     assert create.changes["status"] == [None, "draft"]
     assert create.changes["school_mentor_id"] == [None, school_mentor_user.person_id]
     signs = [(event.actor, event.changes) for event in events.filter(action="plan.sign")]
+    school_name = school_mentor_user.person.display_name
+    hospital_name = personas["mentor"].person.display_name
     assert signs == [
-        (school_mentor_user, {"role": [None, "school"], "revision": [None, 1]}),
-        (personas["mentor"], {"role": [None, "hospital"], "revision": [None, 1]}),
-        (personas["mentor"], {"role": [None, "hospital"], "revision": [None, 2]}),
+        (
+            school_mentor_user,
+            {"role": [None, "school"], "revision": [None, 1], "signer": [None, school_name]},
+        ),
+        (
+            personas["mentor"],
+            {"role": [None, "hospital"], "revision": [None, 1], "signer": [None, hospital_name]},
+        ),
+        (
+            personas["mentor"],
+            {"role": [None, "hospital"], "revision": [None, 2], "signer": [None, hospital_name]},
+        ),
     ]
     assert events.get(action="plan.activate").changes == {"status": ["awaiting_signatures", "active"]}
     assert events.get(action="plan.submit").changes == {"status": ["draft", "awaiting_signatures"]}
