@@ -17,8 +17,8 @@ from typing import Any
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import ExtractYear, TruncMonth
-from django.utils.translation import get_language
 
+from medtalent.core.languages import bilingual
 from medtalent.people.models import Department, Person, TraineeProfile
 from medtalent.rotations.models import BlockKind, RotationBlock, Schedule
 from medtalent.rotations.months import add_months
@@ -51,12 +51,6 @@ def month_window(today: datetime.date, months: int = DASHBOARD_MONTHS) -> list[d
 
 def _as_date(value: Any) -> datetime.date:
     return value.date() if isinstance(value, datetime.datetime) else value
-
-
-def _bilingual(name_zh: str, name_en: str) -> str:
-    if (get_language() or "").startswith("en") and name_en:
-        return name_en
-    return name_zh or name_en
 
 
 # --- trainee ----------------------------------------------------------------------------------------
@@ -323,7 +317,7 @@ def _month_counts(assessments: QuerySet[Assessment], months: list[datetime.date]
     series: dict[str, list[int]] = {}
     for row in rows:
         name = short_name(
-            _bilingual(
+            bilingual(
                 row["instrument_version__instrument__name_zh"], row["instrument_version__instrument__name_en"]
             )
         )
@@ -518,8 +512,8 @@ def programme_dashboard(institution_ids: set[int] | frozenset[int] | None) -> Pr
         if entry is None:
             entry = departments[row["department_id"]] = DepartmentPassRates(
                 department_id=row["department_id"],
-                name=_bilingual(row["department__name_zh"], row["department__name_en"]),
-                institution=_bilingual(
+                name=bilingual(row["department__name_zh"], row["department__name_en"]),
+                institution=bilingual(
                     row["department__institution__name_zh"], row["department__institution__name_en"]
                 ),
                 rates=[None] * len(years),

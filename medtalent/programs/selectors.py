@@ -30,8 +30,13 @@ STATUS_ORDER = (
 )
 
 
-def _percent(done: int, total: int) -> int:
+def percent(done: int, total: int) -> int:
     return round(100 * done / total) if total else 0
+
+
+def overdue_q(today: datetime.date, prefix: str = "") -> Q:
+    """Milestones still open after their due date (``prefix`` reaches them from another model)."""
+    return Q(**{f"{prefix}status": MilestoneStatus.OPEN, f"{prefix}due_date__lt": today})
 
 
 def with_progress(plans: QuerySet[TrainingPlan], today: datetime.date) -> QuerySet[TrainingPlan]:
@@ -40,11 +45,7 @@ def with_progress(plans: QuerySet[TrainingPlan], today: datetime.date) -> QueryS
     return plans.annotate(
         milestones_total=Count("milestones", distinct=True),
         milestones_done=Count("milestones", filter=Q(milestones__status=MilestoneStatus.DONE), distinct=True),
-        milestones_overdue=Count(
-            "milestones",
-            filter=Q(milestones__status=MilestoneStatus.OPEN, milestones__due_date__lt=today),
-            distinct=True,
-        ),
+        milestones_overdue=Count("milestones", filter=overdue_q(today, "milestones__"), distinct=True),
         school_signed=Exists(
             PlanSignature.objects.filter(
                 plan=OuterRef("pk"), revision=OuterRef("revision"), role=SignerRole.SCHOOL
@@ -160,7 +161,7 @@ class StageView:
 
     @property
     def percent(self) -> int:
-        return _percent(self.done, self.total)
+        return percent(self.done, self.total)
 
     @property
     def overdue(self) -> int:
@@ -187,7 +188,7 @@ class PlanDetail:
 
     @property
     def percent(self) -> int:
-        return _percent(self.done, self.total)
+        return percent(self.done, self.total)
 
     @property
     def current_stage(self) -> StageView | None:

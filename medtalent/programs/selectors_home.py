@@ -36,7 +36,7 @@ from .models import (
     SignerRole,
     TrainingPlan,
 )
-from .selectors import plans_waiting_for, with_progress
+from .selectors import overdue_q, percent, plans_waiting_for, with_progress
 
 NEXT_MILESTONES_SHOWN = 3
 RESEARCH_MILESTONES_SHOWN = 3
@@ -45,14 +45,6 @@ WAITING_PLANS_LISTED = 10
 MY_SIGNATURES_LISTED = 20
 OPEN_ETHICS_STATUSES = ("reported", "under_review")
 OTHER_STAGES_LABEL = _("Stages no longer in the template")
-
-
-def _percent(done: int, total: int) -> int:
-    return round(100 * done / total) if total else 0
-
-
-def _overdue_q(today: datetime.date, prefix: str = "") -> Q:
-    return Q(**{f"{prefix}status": MilestoneStatus.OPEN, f"{prefix}due_date__lt": today})
 
 
 # --- the trainee ---------------------------------------------------------------------------------
@@ -68,7 +60,7 @@ class StageProgress:
 
     @property
     def percent(self) -> int:
-        return _percent(self.done, self.total)
+        return percent(self.done, self.total)
 
 
 @dataclass(frozen=True)
@@ -101,7 +93,7 @@ class TraineePlanSummary:
 
     @property
     def percent(self) -> int:
-        return _percent(self.done, self.total)
+        return percent(self.done, self.total)
 
     @property
     def current_stage(self) -> StageProgress | None:
@@ -283,7 +275,7 @@ class StageCohort:
 
     @property
     def percent(self) -> int:
-        return _percent(self.done, self.total)
+        return percent(self.done, self.total)
 
 
 @dataclass
@@ -356,7 +348,7 @@ def cohort_progress(visible: QuerySet[TrainingPlan], *, today: datetime.date) ->
         .annotate(
             total=Count("pk"),
             done=Count("pk", filter=Q(status=MilestoneStatus.DONE)),
-            overdue=Count("pk", filter=_overdue_q(today)),
+            overdue=Count("pk", filter=overdue_q(today)),
         )
         .order_by()
     )

@@ -9,9 +9,9 @@ the next version, and every assessment keeps the version it was made with.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from medtalent.core.languages import bilingual
 from medtalent.core.models import TimeStampedModel
 from medtalent.people.models import Institution
 
@@ -61,9 +61,7 @@ class Instrument(TimeStampedModel):
 
     @property
     def name(self) -> str:
-        if (get_language() or "").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name_zh
+        return bilingual(self.name_zh, self.name_en)
 
 
 class InstrumentVersion(TimeStampedModel):

@@ -4,9 +4,10 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from medtalent.core.languages import bilingual
 from medtalent.core.models import TimeStampedModel, VersionedModel
 from medtalent.people.models import Department, Institution, Person, TraineeProfile
 from medtalent.rotations.models import RotationBlock, RotationStandard
@@ -81,9 +82,7 @@ class LogbookItem(TimeStampedModel):
 
     @property
     def name(self) -> str:
-        if (get_language() or "").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name_zh
+        return bilingual(self.name_zh, self.name_en)
 
 
 class LogbookRole(models.TextChoices):

@@ -1,7 +1,7 @@
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from medtalent.core.languages import bilingual
 from medtalent.core.models import TimeStampedModel
 
 
@@ -18,9 +18,7 @@ class BilingualNameMixin(models.Model):
     @property
     def name(self) -> str:
         """The name in the reader's language, falling back to the other one."""
-        if (get_language() or "").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name_zh or self.name_en
+        return bilingual(self.name_zh, self.name_en)
 
 
 # The choice enums live at module level with distinct names, so that the API's OpenAPI schema

@@ -3,9 +3,9 @@ import datetime
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from medtalent.core.languages import bilingual
 from medtalent.core.models import ImportedModel, TimeStampedModel, VersionedModel
 
 from ..national_id import mask_national_id, validate_national_id
@@ -64,9 +64,7 @@ class Person(VersionedModel, ImportedModel):
 
     @property
     def display_name(self) -> str:
-        if (get_language() or "").startswith("en") and self.name_latin:
-            return self.name_latin
-        return self.name_zh or self.name_latin
+        return bilingual(self.name_zh, self.name_latin)
 
     @property
     def masked_national_id(self) -> str:

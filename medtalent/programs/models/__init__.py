@@ -15,7 +15,6 @@ from .programmes import (
     ProgrammeMilestone,
     ProgrammeStage,
     ProgrammeSystem,
-    bilingual,
 )
 
 __all__ = [
@@ -33,5 +32,4 @@ __all__ = [
     "ProgrammeSystem",
     "SignerRole",
     "TrainingPlan",
-    "bilingual",
 ]

@@ -9,10 +9,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from medtalent.core.languages import bilingual
 from medtalent.core.models import TimeStampedModel, VersionedModel
 from medtalent.people.models import Person, TraineeProfile
 
-from .programmes import EvidenceKind, Programme, ProgrammeMilestone, ProgrammeStage, bilingual
+from .programmes import EvidenceKind, Programme, ProgrammeMilestone, ProgrammeStage
 
 
 class PlanStatus(models.TextChoices):

@@ -6,18 +6,11 @@ A plan copies its template when it is created: editing a template later changes 
 
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from medtalent.core.languages import bilingual
 from medtalent.core.models import VersionedModel
 from medtalent.people.models import Institution
-
-
-def bilingual(name_zh: str, name_en: str) -> str:
-    """The name in the reader's language, falling back to the other one."""
-    if (get_language() or "").startswith("en"):
-        return name_en or name_zh
-    return name_zh or name_en
 
 
 class ProgrammeSystem(models.TextChoices):

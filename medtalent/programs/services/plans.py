@@ -58,6 +58,7 @@ from ..models import (
     SignerRole,
     TrainingPlan,
 )
+from ..selectors import overdue_q
 
 MATERIAL_SHIFT_DAYS = 30
 GOALS_MAX_CHARS = 4000
@@ -895,7 +896,7 @@ def milestone_reopen(
 
 def overdue_milestones_q(today: datetime.date) -> Q:
     """Open milestones of active plans that were due before ``today``."""
-    return Q(status=MilestoneStatus.OPEN, due_date__lt=today, plan__status=PlanStatus.ACTIVE)
+    return overdue_q(today) & Q(plan__status=PlanStatus.ACTIVE)
 
 
 def milestones_overdue_notify(*, today: datetime.date) -> int:
