@@ -36,6 +36,22 @@ def current_mentees_q(person_id: int) -> QuerySet[Mentorship, dict[str, Any]]:
     )
 
 
+def current_mentors_of(person: Person) -> QuerySet[Person]:
+    """The person's current mentors (peer seniors excepted): a plan's signers are chosen among them, as
+    the dual-mentor system is recorded as mentorships first."""
+    return Person.objects.filter(
+        pk__in=Mentorship.objects.active_on()
+        .filter(mentee=person, kind__in=PLAN_MENTOR_KINDS)
+        .values("mentor_id")
+    ).order_by("name_latin")
+
+
+def mentor_choices_for(plan: TrainingPlan) -> QuerySet[Person]:
+    """Who may be named on the plan: the trainee's current mentors, and whoever the plan names now."""
+    named = [pk for pk in (plan.school_mentor_id, plan.hospital_mentor_id) if pk is not None]
+    return current_mentors_of(plan.person) | Person.objects.filter(pk__in=named)
+
+
 def programmes_visible_to(user: Any) -> QuerySet[Programme]:
     scope = scope_for(user)
     if scope.user_id is None:

@@ -6,7 +6,10 @@ from typing import Any
 
 from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 
-from .access import plans_visible_to
+from medtalent.people.access import scope_for
+from medtalent.people.models import Mentorship
+
+from .access import plans_visible_to, programmes_visible_to
 from .evidence import EvidenceView, describe_evidence, evidence_source
 from .models import (
     EvidenceKind,
@@ -104,8 +107,6 @@ def plans_waiting_for(user: Any, plans: QuerySet[TrainingPlan]) -> QuerySet[Trai
 
 
 def programme_list_for_user(user: Any) -> QuerySet[Programme]:
-    from .access import programmes_visible_to
-
     return (
         programmes_visible_to(user)
         .annotate(
@@ -286,3 +287,14 @@ def milestone_evidence_list(milestone: PlanMilestone) -> list[EvidenceView]:
     items = list(MilestoneEvidence.objects.filter(milestone=milestone))
     named = describe_evidence(items, milestone.plan.person_id)
     return [named[item.pk] for item in items]
+
+
+def own_plan_to_open(user: Any) -> TrainingPlan | None:
+    """The plan the Training plans menu opens for a trainee who follows nobody else's: their own open
+    plan. Officers, administrators and mentors land on the list instead."""
+    scope = scope_for(user)
+    if not scope.person_id or scope.is_admin or scope.officer_institution_ids:
+        return None
+    if Mentorship.objects.active_on().filter(mentor_id=scope.person_id).exists():
+        return None
+    return open_plan_of(scope.person_id)

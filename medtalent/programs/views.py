@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,18 +18,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from medtalent.core.forms import form_submit
-from medtalent.people.access import scope_for
-from medtalent.people.models import Mentorship, Person
 
 from . import selectors
 from .access import (
-    PLAN_MENTOR_KINDS,
+    current_mentors_of,
     get_evidence_for_user,
     get_milestone_for_user,
     get_plan_for_user,
     is_plan_mentor,
     may_confirm_milestones,
     may_edit_plan,
+    mentor_choices_for,
     plan_trainees_for,
     programmes_visible_to,
     runs_plan,
@@ -59,14 +58,8 @@ def _today() -> datetime.date:
 @login_required
 def programs_home(request: HttpRequest) -> HttpResponse:
     """Trainees go to their own plan; everybody else to the plans they follow."""
-    user: Any = request.user
-    scope = scope_for(user)
-    follows_others = scope.is_admin or scope.officer_institution_ids
-    if user.person_id and not follows_others:
-        own = selectors.open_plan_of(user.person_id)
-        if own is not None and not Mentorship.objects.active_on().filter(mentor_id=user.person_id).exists():
-            return redirect("plan_detail", own.pk)
-    return redirect("plan_list")
+    own = selectors.own_plan_to_open(request.user)
+    return redirect("plan_detail", own.pk) if own is not None else redirect("plan_list")
 
 
 def _int(value: str | None) -> int | None:
@@ -103,16 +96,6 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _mentor_choices(person: Person) -> QuerySet[Person]:
-    """A plan's mentors are among the trainee's current mentors: the dual-mentor system is recorded as
-    mentorships first."""
-    return Person.objects.filter(
-        pk__in=Mentorship.objects.active_on()
-        .filter(mentee=person, kind__in=PLAN_MENTOR_KINDS)
-        .values("mentor_id")
-    ).order_by("name_latin")
-
-
 @login_required
 def plan_new(request: HttpRequest) -> HttpResponse:
     """Pick the trainee (search), then the programme, start and mentors."""
@@ -133,7 +116,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
     form = PlanForm(
         request.POST or None,
         programmes=programmes,
-        mentors=_mentor_choices(person),
+        mentors=current_mentors_of(person),
         initial={"start_date": _today().replace(day=1)},
     )
     status = 200
@@ -238,8 +221,7 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
         raise PermissionDenied
     form = PlanEditForm(
         request.POST or None,
-        mentors=_mentor_choices(plan.person)
-        | Person.objects.filter(pk__in=[plan.school_mentor_id or 0, plan.hospital_mentor_id or 0]),
+        mentors=mentor_choices_for(plan),
         is_draft=plan.status == PlanStatus.DRAFT,
         initial={
             "version": plan.version,

@@ -143,3 +143,11 @@ def test_programme_editor_names_the_bad_input(plan: TrainingPlan, personas: Any)
     assert plan.programme.stages.count() == 1
     assert PlanMilestone.objects.filter(plan=plan).count() == 12  # the plan keeps its copy
     assert _client(personas["mentor"]).get(url).status_code == 403
+
+
+def test_the_menu_opens_a_trainees_own_plan_and_the_list_for_everybody_else(
+    plan: TrainingPlan, personas: Any
+) -> None:
+    assert _client(personas["trainee"]).get(reverse("programs")).url == reverse("plan_detail", args=[plan.pk])
+    assert _client(personas["officer"]).get(reverse("programs")).url == reverse("plan_list")
+    assert _client(personas["mentor"]).get(reverse("programs")).url == reverse("plan_list")
