@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy
 from medtalent.core.audit import audit_diff, audit_record
 from medtalent.core.errors import ApplicationError, ConflictError, ForbiddenError
 from medtalent.core.notifications import notification_send
-from medtalent.core.versioning import save_versioned
+from medtalent.core.versioning import save_versioned, stale_version_error
 from medtalent.people.access import scope_for
 from medtalent.people.models import Institution, Mentorship, Person, Role, TraineeProfile, User
 
@@ -305,13 +305,7 @@ def ethics_record_decide(
         )
     if expected_version != record.version:
         # Checked before the transition, so a stale page hears "changed meanwhile", not "not allowed".
-        raise ConflictError(
-            _(
-                "Someone else changed this record after you opened it. Nothing was saved: "
-                "reload the page to see their changes, then make yours again."
-            ),
-            extra={"expected_version": expected_version},
-        )
+        raise stale_version_error(expected_version)
     _choice(status, EthicsStatus, "status")
     if severity is not None and severity != "":
         _choice(severity, EthicsSeverity, "severity")

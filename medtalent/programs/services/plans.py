@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy
 from medtalent.core.audit import audit_diff, audit_record, audit_snapshot
 from medtalent.core.errors import ApplicationError, ConflictError, ForbiddenError
 from medtalent.core.notifications import notification_send
-from medtalent.core.versioning import save_versioned
+from medtalent.core.versioning import lock_at_version, save_versioned
 from medtalent.people.models import Mentorship, Person, TraineeProfile, User
 
 from ..access import (
@@ -110,16 +110,9 @@ def _require_edit(actor: Any, plan: TrainingPlan) -> None:
 
 
 def _locked(plan: TrainingPlan, expected_version: int | None) -> TrainingPlan:
-    """The plan's row, locked for the rest of the transaction; 409 when it moved past ``expected_version``."""
-    fresh = TrainingPlan.objects.select_for_update().get(pk=plan.pk)
-    if expected_version is not None and fresh.version != expected_version:
-        raise ConflictError(
-            _(
-                "Someone else changed this plan after you opened it. Nothing was saved: reload the page "
-                "to see their changes, then make yours again."
-            ),
-            extra={"expected_version": expected_version},
-        )
+    """The plan with its row locked for the rest of the transaction and its version, revision and status as
+    stored; 409 when it moved past ``expected_version``."""
+    fresh = lock_at_version(plan, expected_version=expected_version)
     plan.version, plan.revision, plan.status = fresh.version, fresh.revision, fresh.status
     return plan
 
