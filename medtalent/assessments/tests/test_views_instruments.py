@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from medtalent.assessments.models import Instrument, InstrumentKind, InstrumentVersion
 from medtalent.assessments.services.instruments import definition_digest, instrument_create
@@ -165,8 +166,9 @@ def test_the_detail_shows_the_form_and_the_versions_with_their_use(
     versions = html.split('id="versions"')[1]
     second = InstrumentVersion.objects.get(number=2, instrument=instrument)
     assert [_text(row) for row in re.findall(r'<tr data-version="\d+".*?</tr>', versions, re.S)] == [
-        f"2 current editable unused {second.created_at:%Y-%m-%d}",
-        f"1 frozen 2026-10-12 used by 2 {first.created_at:%Y-%m-%d} · officer",
+        # Shown in the institution's time zone: near midnight it is another day than in UTC.
+        f"2 current editable unused {timezone.localtime(second.created_at):%Y-%m-%d}",
+        f"1 frozen 2026-10-12 used by 2 {timezone.localtime(first.created_at):%Y-%m-%d} · officer",
     ]
     preview = _text(html.split('id="instrument-preview"')[1].split('id="versions"')[0])
     assert "Situation * 1 2 3 4 5 N/A Background 1 2 3 4 5 N/A" in preview
