@@ -20,13 +20,15 @@ Then, at --replanning-size (default 1000, tight slack), re-planning scenarios de
 verified plan, all from month 24 on: a 20% capacity cut for 6 months in each of --cut-departments
 (default "largest,CARD": the largest department, general surgery in the public set, is the hard case
 and is always reported next to cardiology), and 5% of trainees taking 2 months of leave. It reports
-the changed trainee-months as a share of the trainee-months that are not frozen and, for a cut, an
-estimated floor: each trainee-month above the cut capacity must leave the department (one change) and
-come back to it in another month (a second change), so about 2 changes per excess trainee-month (an
-estimate, not a bound: an elective group may absorb a month elsewhere). --replanning-time-limit
-(default: --time-limit) is the solvers' limit on the re-plans. Finally, at N=100, the preference cost
-of each method against the sum of each trainee's best possible preference cost (a lower bound that
-ignores capacity).
+the changed trainee-months as a share of the trainee-months that are not frozen and, for a cut, the
+floor: a proven lower bound on the changed trainee-months of any schedule with no more overload than
+the method's (medtalent/rotations/scheduling/change_floor.py). Each trainee-month above the cut
+capacity must leave the department (one change), and one whose months there are all required must come
+back to it in another month (a second change); a trainee with elective months there (general surgery's
+are also in the surgery group) may give them up at one change each. A solution below its floor fails
+the bench. --replanning-time-limit (default: --time-limit) is the solvers' limit on the re-plans.
+Finally, at N=100, the preference cost of each method against the sum of each trainee's best possible
+preference cost (a lower bound that ignores capacity).
 
 --short is the CI mode: N=100 only, 5 s limits, re-planning at N=100; it takes about a minute.
 The exit status is 1 when any solution fails verification or a method crashes.
@@ -62,6 +64,7 @@ def _optional(module: str, name: str) -> tuple[Any, str]:
 
 
 solve_instance, SOLVER_MISSING = _optional("medtalent.rotations.scheduling", "solve_instance")
+change_floor, FLOOR_MISSING = _optional("medtalent.rotations.scheduling.change_floor", "change_floor")
 check_solution, CHECKER_MISSING = _optional("medtalent.rotations.scheduling.checker", "check_solution")
 INSTANCES = ROOT / "bench" / "instances"
 SLACKS = (1.10, 1.25)
@@ -275,13 +278,22 @@ def excess_months(scenario: dict, solution: dict) -> int:
     )
 
 
+@dataclass
+class Replan:
+    run: Run
+    changed: int  # trainee-months from `now` on that differ from the published plan
+    unfrozen: int
+    excess: int | None = None  # a cut's trainee-months above the new capacities
+    floor: int | None = None  # proven: no schedule with at most the run's overload changes fewer
+
+
 def replanning(
     instance: dict,
     results: list[Run],
     methods: dict[str, Callable[[dict, float], dict]],
     limit: float,
     cut_departments: list[str],
-) -> list[tuple[Run, int, int, int | None]]:
+) -> list[Replan]:
     candidates = [r for r in results if r.instance == instance["name"] and r.verified == "yes"]
     if not candidates:
         print("no verified plan to re-plan from")
@@ -309,38 +321,47 @@ def replanning(
     rows = []
     for scenario in scenarios:
         details = {k: v for k, v in scenario["replanning"].items() if k != "trainees"}
-        excess = excess_months(scenario, base.solution) if details["kind"] == "capacity-cut" else None
+        cut = details["kind"] == "capacity-cut"
+        excess = excess_months(scenario, base.solution) if cut else None
         if excess is not None:
             details["excess trainee-months"] = excess
+        floor = change_floor(scenario) if cut and change_floor is not None else None
         print(f"  {scenario['name']}: {details}")
         for method, solve in methods.items():
             result = run(scenario["name"], method, solve, scenario, limit)
-            changed, unfrozen = (
-                changed_share(scenario, result.solution)
-                if result.verified == "yes" and result.solution
-                else (0, 0)
-            )
-            rows.append((result, changed, unfrozen, excess))
+            row = Replan(result, 0, 0, excess)
+            if result.verified == "yes" and result.solution:
+                row.changed, row.unfrozen = changed_share(scenario, result.solution)
+                if floor is not None:
+                    row.floor = floor.at_overload(result.figures.get("overload", result.value("overload")))
+                    # Every month before `now` is frozen, so the changes from `now` on are all of them.
+                    if row.floor is None or row.changed < row.floor:
+                        result.verified = "NO"
+                        result.problems.append(f"{row.changed} changed months, below the proven floor")
+            rows.append(row)
     return rows
 
 
-def print_replanning(rows: list[tuple[Run, int, int, int | None]]) -> None:
+def print_replanning(rows: list[Replan]) -> None:
     header = (
         f"{'scenario':<37} {'method':<17} {'overload':>8} {'objective':>10} {'changed':>8} "
-        f"{'of unfrozen':>11} {'share':>7} {'~floor':>7} {'gap 0 at':>8} {'time s':>7} {'verified':>9}"
+        f"{'of unfrozen':>11} {'share':>7} {'floor':>6} {'floor %':>7} {'gap 0 at':>8} {'time s':>7} "
+        f"{'verified':>9}"
     )
     print(header)
     print("-" * len(header))
-    for r, changed, unfrozen, excess in rows:
-        share = f"{100.0 * changed / unfrozen:.2f}%" if unfrozen else "-"
-        floor = f"{100.0 * 2 * excess / unfrozen:.2f}%" if unfrozen and excess is not None else "-"
+    for row in rows:
+        r, unfrozen = row.run, row.unfrozen
+        share = f"{100.0 * row.changed / unfrozen:.2f}%" if unfrozen else "-"
+        floor_share = f"{100.0 * row.floor / unfrozen:.2f}%" if unfrozen and row.floor is not None else "-"
         print(
             f"{r.instance:<37} {r.method:<17} {fmt(r.value('overload')):>8} {fmt(r.value('objective')):>10} "
-            f"{changed if unfrozen else '-':>8} {unfrozen or '-':>11} {share:>7} {floor:>7} "
-            f"{fmt(r.value('overload_settled_seconds'), 2):>8} {r.seconds:7.1f} {r.verified:>9}"
+            f"{row.changed if unfrozen else '-':>8} {unfrozen or '-':>11} {share:>7} {fmt(row.floor):>6} "
+            f"{floor_share:>7} {fmt(r.value('overload_settled_seconds'), 2):>8} {r.seconds:7.1f} "
+            f"{r.verified:>9}"
         )
-    print("(~floor: 2 changes per trainee-month above the cut capacity, an estimate; gap 0 at: seconds")
-    print(" until the overload met its proven bound)")
+    print("(floor: proven fewest changed trainee-months of any schedule with at most that overload;")
+    print(" gap 0 at: seconds until the overload met its proven bound)")
 
 
 def preference_gaps(results: list[Run], loaded: dict[str, dict]) -> list[tuple[str, str, Any, int]]:
@@ -415,6 +436,8 @@ def main() -> int:
 
     if solve_instance is None:
         print(f"medtalent solver not available ({SOLVER_MISSING})")
+    if change_floor is None:
+        print(f"change floor not available ({FLOOR_MISSING}); re-plans are shown without it")
     if check_solution is None:
         print(f"checker not available ({CHECKER_MISSING}); solutions are checked by the bench's own check")
     available = solvers()
@@ -435,7 +458,7 @@ def main() -> int:
     print()
     print_ratios(results)
 
-    replanned: list[tuple[Run, int, int, int | None]] = []
+    replanned: list[Replan] = []
     if not arguments.no_replanning:
         print()
         name = instances.instance_name(replan_size, SLACKS[0], SEED)
@@ -463,7 +486,14 @@ def main() -> int:
             "time_limit": limit,
             "runs": [_record(r) for r in results],
             "replanning": [
-                {**_record(r), "changed": c, "unfrozen": u, "excess": e} for r, c, u, e in replanned
+                {
+                    **_record(row.run),
+                    "changed": row.changed,
+                    "unfrozen": row.unfrozen,
+                    "excess": row.excess,
+                    "floor": row.floor,
+                }
+                for row in replanned
             ],
             "preferences": [
                 {"instance": i, "method": m, "cost": c, "lower_bound": b} for i, m, c, b in preferences
@@ -471,7 +501,7 @@ def main() -> int:
         }
         arguments.json.write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
-    failures = [r for r in results + [r for r, _, _, _ in replanned] if r.failed]
+    failures = [r for r in results + [row.run for row in replanned] if r.failed]
     print()
     if failures:
         print(f"FAILED: {len(failures)} run(s) failed verification or crashed:")

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from medtalent.rotations.scheduling import replan, solve_instance
+from medtalent.rotations.scheduling.change_floor import change_floor
 from medtalent.rotations.scheduling.checker import check_solution, evaluate
 from medtalent.rotations.scheduling.evaluate import capacity_arrays, figures, row_is_valid
 from medtalent.rotations.scheduling.model import read_instance
@@ -211,6 +212,9 @@ def test_a_capacity_cut_changes_about_two_months_per_month_over(bench_plan, depa
     # Each month over capacity leaves the department and comes back elsewhere: 2 changes at least
     # (unless an elective group absorbs it); chains of moves cost a little more.
     assert _changed(scenario, replanned) <= 2.5 * excess + 6
+    floor = change_floor(scenario).at_overload(replanned["overload"])
+    assert floor is not None
+    assert excess <= floor <= _changed(scenario, replanned)
     for trainee in scenario["trainees"]:
         row = replanned["assignments"][trainee["id"]]
         for block in trainee["fixed"]:
