@@ -255,6 +255,11 @@ class LowerBounds:
         self._lagrangian.run(rows, time_limit)
         return self.objective()
 
+    @property
+    def lagrangian(self) -> ObjectiveBound | None:
+        """The column-generation LP behind the objective's bound, once `refine_objective` has run."""
+        return self._lagrangian
+
     def objective(self) -> int:
         lagrangian = self._lagrangian.bound() if self._lagrangian is not None else 0
         return max(self.floors(), lagrangian)

@@ -367,6 +367,8 @@ class ObjectiveBound:
             self.rows.setdefault((int(d), int(t)), []).append(row)
         self.objective.SetMinimization()
         self.columns: set[tuple[int, bytes]] = set()
+        self.column_rows: list[list[np.ndarray]] = [[] for _ in self.groups]  # per group, for `master.py`
+        self.last_prices = np.zeros(self.capacity.shape)  # the month prices of the last LP solved
 
     def own_cost(self, problem: TraineeProblem, row: np.ndarray) -> float:
         w = self.weights
@@ -379,6 +381,7 @@ class ObjectiveBound:
         if (g, row.tobytes()) in self.columns:
             return False
         self.columns.add((g, row.tobytes()))
+        self.column_rows[g].append(row)
         problem = self.problems[self.groups[g][0]]
         variable = self.lp.NumVar(0, self.lp.infinity(), "")
         self.objective.SetCoefficient(variable, self.own_cost(problem, row))
@@ -431,6 +434,7 @@ class ObjectiveBound:
             self.add_column(group_of[i], seed_row)
         while time.monotonic() < deadline:
             shared, constant = self.prices()
+            self.last_prices = shared
             duals = self.reduced_costs()
             total, added = constant, 0
             for g, members in enumerate(self.groups):

@@ -29,6 +29,7 @@ import numpy as np
 from .bound import LowerBounds
 from .evaluate import add_row, capacity_arrays, changed_months, figures, preference_cost, row_is_valid
 from .exact import solve_trainee
+from .master import NOISE, best_combination, more_columns
 from .model import SOLUTION_FORMAT, read_instance
 from .replan import repair as minimum_change_repair
 from .trainee import TraineeProblem, compile_trainees
@@ -37,6 +38,8 @@ Progress = Callable[[dict[str, Any]], bool | None]
 STALL_SECONDS = 0.3  # repair time without progress before departments' bounds are (re)computed
 REPLAN_SECONDS = 1.0  # CP-SAT's time for one round of minimum-change repair
 MIN_BOUND_SECONDS = 0.25  # less than this left: no Lagrangian round (it could not finish)
+MIN_COMBINE_SECONDS = 0.3  # less than this left: no price-and-branch (it could not finish)
+COLUMNS_SHARE = 0.3  # of price-and-branch's time, for more columns; CP-SAT's choice gets the rest
 OBJECTIVE_BOUND_SHARE = 0.3  # of the time left once the overload is settled
 
 
@@ -156,12 +159,32 @@ def solve_instance(
         if (final.overload, final.objective) < (best.overload, best.objective):
             best_rows, best = [row.copy() for row in search.rows], final
             reporter.best(best.overload, best.objective)
-    # A Lagrangian round needs its columns seeded and the LP solved before it proves anything: with less
-    # time than that left, starting one would only run past the deadline.
+    # The objective's bound (the column-generation LP) until it converges, then price and branch on what
+    # is left. A Lagrangian round needs its columns seeded and the LP solved before it proves anything:
+    # with less time than that left, starting one would only run past the deadline.
     left = deadline - time.monotonic()
     if settled_at is not None and best.objective > bounds.objective() and left > MIN_BOUND_SECONDS:
         bounds.refine_objective(best_rows, time_limit=left)
     objective_bound = bounds.objective()
+    lp = bounds.lagrangian
+    if (
+        lp is not None
+        and best.objective > objective_bound
+        and deadline - time.monotonic() > MIN_COMBINE_SECONDS
+    ):
+        reporter("combine", 95)
+        columns_until = time.monotonic() + COLUMNS_SHARE * (deadline - time.monotonic())
+        scale = NOISE * weights["underfill"]
+        columns = more_columns(problems, lp.groups, lp.column_rows, lp.last_prices, scale, rng, columns_until)
+        rows = best_combination(
+            problems, codes, lp.groups, columns, best_rows, capacity, minimum, weights, deadline
+        )
+        if (
+            rows is not None
+            and (combined := figures(instance, problems, rows, codes)).objective < best.objective
+        ):
+            best_rows, best = rows, combined
+            reporter.best(best.overload, best.objective)
 
     status = "optimal" if best.objective == objective_bound else "feasible"
     elapsed = time.monotonic() - started
