@@ -163,6 +163,35 @@ def test_every_block_move_is_a_valid_row_with_the_same_month_counts(bench_plan) 
     assert tried > 500
 
 
+def test_every_elective_move_gives_up_elective_months_at_one_change_each(bench_plan) -> None:
+    data, solution = bench_plan
+    codes, problems = compile_trainees(read_instance(data))
+    rng = np.random.default_rng(1)
+    tried = 0
+    for problem in problems:
+        row = np.array(
+            [-1 if c == "LEAVE" else codes.index(c) for c in solution["assignments"][problem.trainee.id] if c]
+        )
+        vacate = (rng.random((len(codes), data["horizon_months"])) < 0.5).tolist()
+        crowded = (rng.random((len(codes), data["horizon_months"])) < 0.5).tolist()
+        months = np.arange(problem.trainee.start, problem.trainee.start + len(row)).tolist()
+        for (_, changed), move in replan.elective_moves(problem, row, vacate, crowded):
+            tried += 1
+            assert row_is_valid(problem, move), (problem.trainee.id, row, move)
+            differs = np.flatnonzero(move != row).tolist()
+            assert len(differs) == changed
+            assert differs == list(range(differs[0], differs[0] + changed))  # consecutive months
+            (given_up,) = {int(row[k]) for k in differs}
+            (taken,) = {int(move[k]) for k in differs}
+            assert all(vacate[given_up][months[k]] and not vacate[taken][months[k]] for k in differs)
+            # Both in one elective group, and the months given up are beyond the requirement.
+            groups = [{codes.index(c) for c in g.departments} for g in problem.trainee.standard.groups]
+            assert any({given_up, taken} <= group for group in groups)
+            requirement = problem.requirement_of.get(given_up)
+            assert int((move == given_up).sum()) >= (requirement.months if requirement else 0)
+    assert tried > 100
+
+
 def test_a_repair_round_never_makes_the_objective_worse(bench_plan) -> None:
     data, solution = bench_plan
     instances = _bench_module("rotation_instances")
@@ -210,7 +239,7 @@ def test_a_capacity_cut_changes_about_two_months_per_month_over(bench_plan, depa
     assert_valid(scenario, replanned)
     assert replanned["overload"] == replanned["overload_lower_bound"]
     # Each month over capacity leaves the department and comes back elsewhere: 2 changes at least
-    # (unless an elective group absorbs it); chains of moves cost a little more.
+    # (unless an elective group absorbs it: then 1); chains of moves cost a little more.
     assert _changed(scenario, replanned) <= 2.5 * excess + 6
     floor = change_floor(scenario).at_overload(replanned["overload"])
     assert floor is not None
