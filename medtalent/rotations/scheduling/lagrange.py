@@ -391,8 +391,13 @@ class ObjectiveBound:
                 constraint.SetCoefficient(variable, 1)
         return True
 
-    def prices(self) -> tuple[np.ndarray, float]:
-        """Solve the LP; the month prices λ - μ from its duals, and the constant -Σλ·cap + Σμ·min."""
+    def prices(self, deadline: float = math.inf) -> tuple[np.ndarray, float]:
+        """Solve the LP; the month prices λ - μ from its duals, and the constant -Σλ·cap + Σμ·min.
+
+        An LP stopped by the deadline still gives prices: any prices in range make a valid bound.
+        """
+        if math.isfinite(deadline):
+            self.lp.SetTimeLimit(max(1, int(1000 * (deadline - time.monotonic()))))
         self.lp.Solve()
         shared = np.zeros(self.capacity.shape)
         constant = 0.0
@@ -433,7 +438,7 @@ class ObjectiveBound:
         for i, seed_row in enumerate(rows):
             self.add_column(group_of[i], seed_row)
         while time.monotonic() < deadline:
-            shared, constant = self.prices()
+            shared, constant = self.prices(deadline)
             self.last_prices = shared
             duals = self.reduced_costs()
             total, added = constant, 0
