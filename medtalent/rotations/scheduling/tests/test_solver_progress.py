@@ -12,7 +12,7 @@ import pytest
 from medtalent.rotations.scheduling import Cancelled, solve_instance
 from medtalent.rotations.scheduling.checker import INSTANCE_FORMAT
 
-PHASES = {"check", "build", "repair", "polish", "done"}
+PHASES = {"check", "build", "repair", "polish", "combine", "done"}
 FIGURES = ("overload", "objective", "overload_lower_bound", "objective_lower_bound")
 
 
@@ -118,7 +118,7 @@ def test_a_long_run_reports_along_the_way_with_figures() -> None:
         # Reports come now and then (every quarter of a second or so) while the search runs.
         middle = reports[1:-1]
         assert len(middle) >= 2
-        assert {r["phase"] for r in middle} <= {"build", "repair", "polish"}
+        assert {r["phase"] for r in middle} <= {"build", "repair", "polish", "combine"}
         assert all(0 < r["percent"] < 100 for r in middle)
         assert all("overload" in r and "objective" in r for r in middle)
 
