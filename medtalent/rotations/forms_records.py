@@ -16,7 +16,7 @@ from medtalent.people.models import Department, Person, TraineeProfile
 
 from .models import MAX_LEAVE_MONTHS, Leave, RotationStandard
 from .months import parse_month
-from .services.records import MAX_PLACES
+from .services.records import MAX_PLACES, MAX_RESEARCH_STUDENTS
 
 
 class MonthField(forms.CharField):
@@ -87,6 +87,20 @@ class ResearchWindowForm(StyledFormMixin, forms.Form):
     )
     latest_end = forms.IntegerField(
         label=_("Latest end"), min_value=1, max_value=120, initial=30, help_text=_("Months after the start.")
+    )
+
+    def __init__(self, *args: Any, mentors: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self, "mentor", mentors)
+
+
+class MentorCapacityForm(StyledFormMixin, forms.Form):
+    mentor = forms.ModelChoiceField(label=_("Mentor"), queryset=Person.objects.none())
+    concurrent_students = forms.IntegerField(
+        label=_("Students at the same time"),
+        min_value=0,
+        max_value=MAX_RESEARCH_STUDENTS,
+        help_text=_("On research months in the same month, across all their students."),
     )
 
     def __init__(self, *args: Any, mentors: Any, **kwargs: Any) -> None:

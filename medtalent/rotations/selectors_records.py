@@ -12,7 +12,14 @@ from django.db.models.functions import Coalesce
 
 from medtalent.people.models import Department, Institution, Person, TraineeProfile
 
-from .models import DepartmentCapacity, Leave, ResearchWindow, RotationEnrolment, RotationStandard
+from .models import (
+    DepartmentCapacity,
+    Leave,
+    MentorResearchCapacity,
+    ResearchWindow,
+    RotationEnrolment,
+    RotationStandard,
+)
 from .months import add_months, months_between
 from .selectors import capacity_table, institution_family_q
 from .selectors_schedules.common import month_list
@@ -90,6 +97,14 @@ def mentors_at(institution: Institution) -> QuerySet[Person]:
     ).order_by("name_latin", "name_zh", "pk")
 
 
+def research_capacity_of(mentor: Person) -> int:
+    """Students the mentor takes for research months at once (the default without a row of their own)."""
+    try:
+        return mentor.research_capacity.concurrent_students
+    except MentorResearchCapacity.DoesNotExist:
+        return MentorResearchCapacity.DEFAULT_CONCURRENT_STUDENTS
+
+
 @dataclass
 class TraineeRecord:
     enrolment: RotationEnrolment
@@ -103,6 +118,11 @@ class TraineeRecord:
         return self.enrolment.edition.total_months + extra
 
     @property
+    def research_rows(self) -> list[tuple[ResearchWindow, int]]:
+        """Each research window with how many students its mentor takes at the same time."""
+        return [(window, research_capacity_of(window.mentor)) for window in self.research]
+
+    @property
     def last_month(self) -> datetime.date:
         return add_months(self.enrolment.start_month, self.programme_months - 1)
 
@@ -112,7 +132,11 @@ def trainee_record(enrolment: RotationEnrolment) -> TraineeRecord:
     return TraineeRecord(
         enrolment=enrolment,
         leave=list(Leave.objects.filter(trainee_id=trainee_id).select_related("created_by")),
-        research=list(ResearchWindow.objects.filter(trainee_id=trainee_id).select_related("mentor")),
+        research=list(
+            ResearchWindow.objects.filter(trainee_id=trainee_id).select_related(
+                "mentor", "mentor__research_capacity"
+            )
+        ),
     )
 
 

@@ -24,8 +24,15 @@ from medtalent.core.forms import add_service_error
 
 from .access import chosen_training_base, get_trainee_for_user, may_run_schedules, runs_rotations_of
 from .forms import whole_number
-from .forms_records import CapacityForm, EnrolmentForm, LeaveForm, NewEnrolmentForm, ResearchWindowForm
-from .models import Leave, ResearchWindow
+from .forms_records import (
+    CapacityForm,
+    EnrolmentForm,
+    LeaveForm,
+    MentorCapacityForm,
+    NewEnrolmentForm,
+    ResearchWindowForm,
+)
+from .models import Leave, MentorResearchCapacity, ResearchWindow
 from .months import add_months, first_of_month, parse_month
 from .selectors_records import (
     TraineeFilters,
@@ -44,6 +51,7 @@ from .services.records import (
     department_capacity_set,
     leave_create,
     leave_delete,
+    mentor_research_capacity_set,
     research_window_create,
     research_window_delete,
     rotation_enrolment_save,
@@ -158,9 +166,14 @@ def trainee_record_view(request: HttpRequest, trainee_id: int) -> HttpResponse:
             initial={"latest_end": enrolment.edition.total_months},  # valid for any number of months
             prefix="research",
         ),
+        "mentor_capacity": MentorCapacityForm(
+            posted if action == "mentor_capacity" else None,
+            mentors=mentors_at(institution),
+            prefix="capacity",
+        ),
     }
     if action:
-        done = _record_change(request, trainee, action, forms)
+        done = _record_change(request, trainee, institution, action, forms)
         if done:
             messages.success(request, done)
             return redirect("rotation_trainee_record", trainee_id=trainee.pk)
@@ -172,12 +185,15 @@ def trainee_record_view(request: HttpRequest, trainee_id: int) -> HttpResponse:
             "record": trainee_record(enrolment),
             "forms": forms,
             "open_form": action,
+            "default_research_capacity": MentorResearchCapacity.DEFAULT_CONCURRENT_STUDENTS,
         },
         status=400 if action else 200,
     )
 
 
-def _record_change(request: HttpRequest, trainee: Any, action: str, forms: dict[str, Any]) -> str:
+def _record_change(
+    request: HttpRequest, trainee: Any, institution: Any, action: str, forms: dict[str, Any]
+) -> str:
     """Apply the change the record page posted; the success message, or "" when it was refused."""
     user = request.user
     if action in forms:
@@ -196,6 +212,11 @@ def _record_change(request: HttpRequest, trainee: Any, action: str, forms: dict[
         if action == "leave":
             saved = _service(form, lambda: leave_create(user=user, trainee=trainee, **data))
             return _("Leave recorded. Re-plan the schedule to place the trainee around it.") if saved else ""
+        if action == "mentor_capacity":
+            saved = _service(
+                form, lambda: mentor_research_capacity_set(user=user, institution=institution, **data)
+            )
+            return _("Mentor's capacity saved. Re-plan the schedule to use it.") if saved else ""
         saved = _service(form, lambda: research_window_create(user=user, trainee=trainee, **data))
         return _("Research months protected. Re-plan the schedule to place them.") if saved else ""
     if action in ("leave_delete", "research_delete"):

@@ -25,6 +25,7 @@ from ..models import (
     MAX_LEAVE_MONTHS,
     DepartmentCapacity,
     Leave,
+    MentorResearchCapacity,
     ResearchWindow,
     RotationBlock,
     RotationEnrolment,
@@ -37,6 +38,7 @@ from ..selectors import institution_family_q
 
 MAX_CAPACITY_MONTHS = 60  # one change of places covers at most five years
 MAX_PLACES = 999
+MAX_RESEARCH_STUDENTS = 20  # a mentor's students on research months at the same time
 
 
 def _require_runs(user: Any, *institution_ids: int | None) -> None:
@@ -242,6 +244,37 @@ def research_window_delete(*, user: Any, window: ResearchWindow) -> None:
         },
     )
     window.delete()
+
+
+@transaction.atomic
+def mentor_research_capacity_set(
+    *, user: Any, institution: Institution, mentor: Person, concurrent_students: int
+) -> MentorResearchCapacity:
+    """How many students a mentor of the base takes for research months at the same time.
+
+    The solver places research months so that no mentor has more students on them in any month.
+    """
+    _require_runs(user, institution.pk)
+    if not Person.objects.filter(institution_family_q(institution, "institution__"), pk=mentor.pk).exists():
+        raise ApplicationError(_("Choose a mentor of this training base."), field="mentor")
+    if not 0 <= concurrent_students <= MAX_RESEARCH_STUDENTS:
+        raise ApplicationError(
+            _("A mentor takes from 0 to %(most)d students at the same time.")
+            % {"most": MAX_RESEARCH_STUDENTS},
+            field="concurrent_students",
+        )
+    capacity, _created = MentorResearchCapacity.objects.select_for_update().get_or_create(mentor=mentor)
+    before = capacity.concurrent_students
+    if before != concurrent_students:
+        capacity.concurrent_students = concurrent_students
+        capacity.save(update_fields=["concurrent_students", "updated_at"])
+        audit_record(
+            actor=user,
+            action="rotations.mentor_capacity",
+            target=mentor,
+            changes={"concurrent_students": [before, concurrent_students]},
+        )
+    return capacity
 
 
 # --- places per month ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from medtalent.rotations import services
 from medtalent.rotations.models import (
     DepartmentCapacity,
     Leave,
+    MentorResearchCapacity,
     ResearchWindow,
     RotationBlock,
     RotationEnrolment,
@@ -24,6 +25,7 @@ from medtalent.rotations.services.records import (
     department_capacity_set,
     leave_create,
     leave_delete,
+    mentor_research_capacity_set,
     research_window_create,
     research_window_delete,
     rotation_block_lock,
@@ -261,6 +263,50 @@ def test_a_mentor_from_elsewhere_is_refused(rotation_world, personas, enrolled):
         ),
         field="mentor",
     )
+
+
+def test_a_mentors_research_capacity_is_set_and_audited_once(rotation_world, personas):
+    mentor = rotation_world.world.mentor_person
+    officer, base = personas["officer"], rotation_world.world.hospital
+    mentor_research_capacity_set(user=officer, institution=base, mentor=mentor, concurrent_students=4)
+    assert MentorResearchCapacity.objects.get(mentor=mentor).concurrent_students == 4
+    event = AuditEvent.objects.get(action="rotations.mentor_capacity")
+    assert event.changes == {"concurrent_students": [2, 4]}  # from the default
+    mentor_research_capacity_set(user=officer, institution=base, mentor=mentor, concurrent_students=4)
+    assert AuditEvent.objects.filter(action="rotations.mentor_capacity").count() == 1  # nothing changed
+    mentor_research_capacity_set(user=officer, institution=base, mentor=mentor, concurrent_students=0)
+    assert MentorResearchCapacity.objects.get(mentor=mentor).concurrent_students == 0
+
+
+@pytest.mark.parametrize(("students", "mentor_key", "field"), [(21, "mentor_person", "concurrent_students"),
+                                                              (-1, "mentor_person", "concurrent_students"),
+                                                              (3, "foreign_faculty", "mentor")])  # fmt: skip
+def test_a_bad_mentor_capacity_is_refused(rotation_world, personas, students, mentor_key, field):
+    mentor = getattr(rotation_world.world, mentor_key)
+    refused(
+        lambda: mentor_research_capacity_set(
+            user=personas["officer"],
+            institution=rotation_world.world.hospital,
+            mentor=mentor,
+            concurrent_students=students,
+        ),
+        field=field,
+    )
+    assert not MentorResearchCapacity.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["mentor", "trainee", "teacher", "head", "outsider"])
+def test_only_the_programme_office_sets_a_mentors_capacity(rotation_world, personas, persona):
+    refused(
+        lambda: mentor_research_capacity_set(
+            user=personas[persona],
+            institution=rotation_world.world.hospital,
+            mentor=rotation_world.world.mentor_person,
+            concurrent_students=3,
+        ),
+        error=ForbiddenError,
+    )
+    assert not MentorResearchCapacity.objects.exists()
 
 
 # --- places -------------------------------------------------------------------------------------

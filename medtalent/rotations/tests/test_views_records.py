@@ -10,7 +10,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,6 +22,7 @@ from medtalent.people.tests.factories import DepartmentFactory, PersonFactory, T
 from medtalent.rotations.models import (
     DepartmentCapacity,
     Leave,
+    MentorResearchCapacity,
     ResearchWindow,
     RotationBlock,
     RotationEnrolment,
@@ -421,7 +424,7 @@ def test_the_record_shows_the_enrolment_leave_and_research_months(
     assert 'id="research-none"' in html
     html = officer.get(record_url(records.chen)).content.decode()
     research = _text(html[html.index('id="research-table"') :].split("</table>", 1)[0])
-    assert "Mentor 3 from month 0 to before month 15 (2026-09 – 2027-11)" in research
+    assert "Mentor 2 3 from month 0 to before month 15 (2026-09 – 2027-11)" in research  # takes 2 at once
     assert 'id="leave-none"' in html
 
 
@@ -576,6 +579,60 @@ def test_a_mentor_of_another_institution_is_not_offered(
     assert response.status_code == 400
     assert _error(response.content.decode(), "research-mentor").startswith("Select a valid choice.")
     assert not ResearchWindow.objects.filter(trainee=records.trainee).exists()
+
+
+def test_setting_a_mentors_research_capacity(
+    client: Client, personas: dict[str, User], records: Records
+) -> None:
+    officer = _as(client, personas["officer"])
+    mentor = records.rw.world.mentor_person
+    posted = {"action": "mentor_capacity", "capacity-mentor": mentor.pk, "capacity-concurrent_students": 5}
+    response = officer.post(record_url(records.chen), posted)
+    assert response.status_code == 302
+    assert MentorResearchCapacity.objects.get(mentor=mentor).concurrent_students == 5
+    assert AuditEvent.objects.get(action="rotations.mentor_capacity").changes == {
+        "concurrent_students": [2, 5]
+    }
+    html = officer.get(record_url(records.chen)).content.decode()
+    assert "Mentor&#x27;s capacity saved. Re-plan the schedule to use it." in html
+    assert f'<td data-mentor-capacity="{mentor.pk}">5</td>' in html
+
+
+def test_the_record_page_reads_mentors_capacities_in_one_go(
+    client: Client, personas: dict[str, User], records: Records
+) -> None:
+    """Each research window shows its mentor's capacity; more windows and mentors add no queries."""
+    officer = _as(client, personas["officer"])
+    url = record_url(records.chen)
+    officer.get(url)  # warm the session and caches
+    with CaptureQueriesContext(connection) as before:
+        officer.get(url)
+    for months in (1, 2):
+        mentor = PersonFactory(institution=records.rw.world.hospital)
+        MentorResearchCapacity.objects.create(mentor=mentor, concurrent_students=months + 5)
+        ResearchWindow.objects.create(
+            trainee=records.chen, mentor=mentor, months=1, earliest_start=0, latest_end=16
+        )
+    with CaptureQueriesContext(connection) as after:
+        html = officer.get(url).content.decode()
+    assert len(after) == len(before)
+    assert [int(v) for v in re.findall(r'data-mentor-capacity="\d+">(\d+)<', html)] == [2, 6, 7]
+
+
+def test_a_mentor_capacity_out_of_range_names_its_field(
+    client: Client, personas: dict[str, User], records: Records
+) -> None:
+    posted = {
+        "action": "mentor_capacity",
+        "capacity-mentor": records.rw.world.mentor_person.pk,
+        "capacity-concurrent_students": 21,
+    }
+    response = _as(client, personas["officer"]).post(record_url(records.chen), posted)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert _error(html, "capacity-concurrent_students") == "Ensure this value is less than or equal to 20."
+    assert '<details open id="mentor-capacity">' in html
+    assert not MentorResearchCapacity.objects.exists()
 
 
 def test_moving_the_first_month_keeps_the_edition_another_standard_takes_its_newest(
