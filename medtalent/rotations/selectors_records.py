@@ -91,10 +91,12 @@ def cohorts_at(institution: Institution) -> list[int]:
 
 
 def mentors_at(institution: Institution) -> QuerySet[Person]:
-    """Faculty of the base and its affiliates: who may supervise protected research months."""
-    return Person.objects.filter(
-        institution_family_q(institution, "institution__"), faculty_profile__isnull=False
-    ).order_by("name_latin", "name_zh", "pk")
+    """Who may supervise protected research months: faculty of the base, its affiliates and the
+    university it belongs to (where professional master's students have their school mentor)."""
+    where = institution_family_q(institution, "institution__")
+    if institution.parent_id is not None:
+        where |= Q(institution_id=institution.parent_id)
+    return Person.objects.filter(where, faculty_profile__isnull=False).order_by("name_latin", "name_zh", "pk")
 
 
 def research_capacity_of(mentor: Person) -> int:

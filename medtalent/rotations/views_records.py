@@ -152,6 +152,9 @@ def trainee_record_view(request: HttpRequest, trainee_id: int) -> HttpResponse:
     institution = enrolment.institution
     action = request.POST.get("action", "") if request.method == "POST" else ""
     posted = request.POST if request.method == "POST" else None
+    record = trainee_record(enrolment)
+    rows = record.research_rows  # the capacity form starts at the first research mentor's
+    capacity = {"mentor": rows[0][0].mentor_id, "concurrent_students": rows[0][1]} if rows else {}
     forms = {
         "enrolment": EnrolmentForm(
             posted if action == "enrolment" else None,
@@ -169,6 +172,7 @@ def trainee_record_view(request: HttpRequest, trainee_id: int) -> HttpResponse:
         "mentor_capacity": MentorCapacityForm(
             posted if action == "mentor_capacity" else None,
             mentors=mentors_at(institution),
+            initial=capacity,
             prefix="capacity",
         ),
     }
@@ -182,7 +186,7 @@ def trainee_record_view(request: HttpRequest, trainee_id: int) -> HttpResponse:
         "rotations/trainee_record.html",
         {
             "trainee": trainee,
-            "record": trainee_record(enrolment),
+            "record": record,
             "forms": forms,
             "open_form": action,
             "default_research_capacity": MentorResearchCapacity.DEFAULT_CONCURRENT_STUDENTS,

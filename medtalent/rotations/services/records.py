@@ -35,6 +35,7 @@ from ..models import (
 )
 from ..months import add_months, months_between
 from ..selectors import institution_family_q
+from ..selectors_records import mentors_at
 
 MAX_CAPACITY_MONTHS = 60  # one change of places covers at most five years
 MAX_PLACES = 999
@@ -178,6 +179,11 @@ def leave_delete(*, user: Any, leave: Leave) -> None:
 # --- research months ----------------------------------------------------------------------------
 
 
+def _require_mentor_at(institution: Institution, mentor: Person) -> None:
+    if not mentors_at(institution).filter(pk=mentor.pk).exists():
+        raise ApplicationError(_("Choose a mentor of this training base."), field="mentor")
+
+
 @transaction.atomic
 def research_window_create(
     *,
@@ -215,9 +221,7 @@ def research_window_create(
             % {"length": length},
             field="latest_end",
         )
-    family = institution_family_q(enrolment.institution, "institution__")
-    if not Person.objects.filter(family, pk=mentor.pk).exists():
-        raise ApplicationError(_("Choose a mentor of this training base."), field="mentor")
+    _require_mentor_at(enrolment.institution, mentor)
     window = ResearchWindow(
         trainee=trainee, mentor=mentor, months=months, earliest_start=earliest_start, latest_end=latest_end
     )
@@ -255,8 +259,7 @@ def mentor_research_capacity_set(
     The solver places research months so that no mentor has more students on them in any month.
     """
     _require_runs(user, institution.pk)
-    if not Person.objects.filter(institution_family_q(institution, "institution__"), pk=mentor.pk).exists():
-        raise ApplicationError(_("Choose a mentor of this training base."), field="mentor")
+    _require_mentor_at(institution, mentor)
     if not 0 <= concurrent_students <= MAX_RESEARCH_STUDENTS:
         raise ApplicationError(
             _("A mentor takes from 0 to %(most)d students at the same time.")

@@ -251,6 +251,27 @@ def test_research_windows_must_fit(
     assert not ResearchWindow.objects.exists()
 
 
+def test_a_school_mentor_of_the_bases_university_may_supervise_research(rotation_world, personas, enrolled):
+    """Professional master's students' school mentors are faculty of the university the base belongs to."""
+    school_mentor = rotation_world.world.officer_person  # faculty of `uni`, the hospital's parent
+    window = research_window_create(
+        user=personas["officer"],
+        trainee=enrolled,
+        mentor=school_mentor,
+        months=2,
+        earliest_start=0,
+        latest_end=12,
+    )
+    assert window.mentor == school_mentor
+    mentor_research_capacity_set(
+        user=personas["officer"],
+        institution=rotation_world.world.hospital,
+        mentor=school_mentor,
+        concurrent_students=3,
+    )
+    assert MentorResearchCapacity.objects.get(mentor=school_mentor).concurrent_students == 3
+
+
 def test_a_mentor_from_elsewhere_is_refused(rotation_world, personas, enrolled):
     refused(
         lambda: research_window_create(

@@ -586,6 +586,9 @@ def test_setting_a_mentors_research_capacity(
 ) -> None:
     officer = _as(client, personas["officer"])
     mentor = records.rw.world.mentor_person
+    form = officer.get(record_url(records.chen)).content.decode().split('id="mentor-capacity"', 1)[1]
+    assert re.search(rf'<option value="{mentor.pk}" selected>', form)  # the research mentor's, to start
+    assert re.search(r'name="capacity-concurrent_students" value="2"', form)
     posted = {"action": "mentor_capacity", "capacity-mentor": mentor.pk, "capacity-concurrent_students": 5}
     response = officer.post(record_url(records.chen), posted)
     assert response.status_code == 302
