@@ -166,13 +166,14 @@ def generate(
     leave: bool = True,
     fixed_past_months: int = 0,
     preferences: bool = True,
+    cohort_starts: tuple[int, ...] = COHORT_STARTS,
 ) -> dict:
     standards = load_standards(standards_dir)
     shares = {name: SHARES.get(name, Fraction(1, 10)) for name in standards}
     order_rng = _rng(seed, "order")
     trainees: list[dict] = []
-    cohort_sizes = split(n_trainees, {str(start): Fraction(1) for start in COHORT_STARTS})
-    for start in COHORT_STARTS:
+    cohort_sizes = split(n_trainees, {str(start): Fraction(1) for start in cohort_starts})
+    for start in cohort_starts:
         cohort = [
             name for name, count in split(cohort_sizes[str(start)], shares).items() for _ in range(count)
         ]
@@ -207,7 +208,7 @@ def generate(
     slack_fraction = Fraction(str(slack))
     instance: dict[str, Any] = {
         "format": INSTANCE_FORMAT,
-        "name": instance_name(n_trainees, slack, seed),
+        "name": instance_name(n_trainees, slack, seed, cohort_starts),
         "start_month": START_MONTH,
         "horizon_months": HORIZON,
         "departments": [],
@@ -229,6 +230,7 @@ def generate(
         "preferences": preferences,
         "fixed_past_months": fixed_past_months,
         "peak_month": peak_month(instance),
+        **({} if cohort_starts == COHORT_STARTS else {"cohort_starts": list(cohort_starts)}),
     }
     if fixed_past_months:
         schedule = greedy_secretary(instance, time_limit=60)["assignments"]
@@ -237,8 +239,12 @@ def generate(
     return instance
 
 
-def instance_name(n_trainees: int, slack: float, seed: int) -> str:
-    return f"n{n_trainees}-s{round(slack * 100)}-seed{seed}"
+def instance_name(
+    n_trainees: int, slack: float, seed: int, cohort_starts: tuple[int, ...] = COHORT_STARTS
+) -> str:
+    """`n1000-s110-seed1`; other cohort starts than the set's add them, as in `n300-s110-c0-seed1`."""
+    cohorts = "" if cohort_starts == COHORT_STARTS else "-c" + "_".join(str(s) for s in cohort_starts)
+    return f"n{n_trainees}-s{round(slack * 100)}{cohorts}-seed{seed}"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -357,12 +363,18 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,300,1000,3000")
     parser.add_argument("--slacks", default="1.10,1.25")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--cohort-starts",
+        default=",".join(str(s) for s in COHORT_STARTS),
+        help="first months of the cohorts (the set: 0,12,24; the open single-cohort family: 0)",
+    )
     arguments = parser.parse_args()
+    cohort_starts = tuple(int(s) for s in arguments.cohort_starts.split(","))
     standards_dir = arguments.standards or default_standards_dir()
     arguments.out.mkdir(parents=True, exist_ok=True)
     for size in (int(s) for s in arguments.sizes.split(",")):
         for slack in (float(s) for s in arguments.slacks.split(",")):
-            instance = generate(standards_dir, size, slack, arguments.seed)
+            instance = generate(standards_dir, size, slack, arguments.seed, cohort_starts=cohort_starts)
             text = json.dumps(instance, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
             path = arguments.out / f"{instance['name']}.json"
             size_bytes = len(text.encode())

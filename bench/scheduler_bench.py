@@ -240,12 +240,16 @@ def print_ratios(results: list[Run]) -> None:
 # Instances and scenarios
 
 
-def load_instance(directory: Path, size: int, slack: float) -> dict:
-    path = directory / f"{instances.instance_name(size, slack, SEED)}.json"
+def load_instance(
+    directory: Path, size: int, slack: float, cohort_starts: tuple[int, ...] = instances.COHORT_STARTS
+) -> dict:
+    path = directory / f"{instances.instance_name(size, slack, SEED, cohort_starts)}.json"
     if path.exists():
         return json.loads(path.read_text(encoding="utf-8"))
     print(f"  ({path.name} is not in the set: generated)")
-    return instances.generate(instances.default_standards_dir(), size, slack, SEED)
+    return instances.generate(
+        instances.default_standards_dir(), size, slack, SEED, cohort_starts=cohort_starts
+    )
 
 
 def changed_share(scenario: dict, solution: dict) -> tuple[int, int]:
@@ -426,6 +430,11 @@ def main() -> int:
     )
     parser.add_argument("--no-replanning", action="store_true")
     parser.add_argument("--instances", type=Path, default=INSTANCES)
+    parser.add_argument(
+        "--cohort-starts",
+        default=",".join(str(s) for s in instances.COHORT_STARTS),
+        help="first months of the cohorts (the public set: 0,12,24; the open single-cohort family: 0)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
     arguments = parser.parse_args()
     limit = arguments.time_limit or (5.0 if arguments.short else 60.0)
@@ -433,6 +442,7 @@ def main() -> int:
         int(s) for s in (arguments.sizes or ("100" if arguments.short else "100,300,1000,3000")).split(",")
     ]
     replan_size = arguments.replanning_size or (100 if arguments.short else 1000)
+    cohort_starts = tuple(int(s) for s in arguments.cohort_starts.split(","))
 
     if solve_instance is None:
         print(f"medtalent solver not available ({SOLVER_MISSING})")
@@ -448,7 +458,7 @@ def main() -> int:
     loaded: dict[str, dict] = {}
     for size in sizes:
         for slack in SLACKS:
-            instance = load_instance(arguments.instances, size, slack)
+            instance = load_instance(arguments.instances, size, slack, cohort_starts)
             loaded[instance["name"]] = instance
             for method, solve in methods.items():
                 results.append(run(instance["name"], method, solve, instance, limit))
@@ -461,9 +471,9 @@ def main() -> int:
     replanned: list[Replan] = []
     if not arguments.no_replanning:
         print()
-        name = instances.instance_name(replan_size, SLACKS[0], SEED)
+        name = instances.instance_name(replan_size, SLACKS[0], SEED, cohort_starts)
         if name not in loaded:  # not among --sizes: solve it first, to have a plan to re-plan from
-            loaded[name] = load_instance(arguments.instances, replan_size, SLACKS[0])
+            loaded[name] = load_instance(arguments.instances, replan_size, SLACKS[0], cohort_starts)
             for method, solve in methods.items():
                 results.append(run(name, method, solve, loaded[name], limit))
         replanned = replanning(

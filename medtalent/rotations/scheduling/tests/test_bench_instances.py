@@ -207,3 +207,16 @@ def test_replanning_scenarios_freeze_the_past_and_stay_feasible() -> None:
             assert added == []
     _assert_valid(wave, baselines.greedy_secretary(wave, time_limit=10))
     assert instance == instances.generate(STANDARDS, 100, 1.10, 1)  # the original is left as it was
+
+
+def test_the_single_cohort_family_starts_everyone_together_and_is_named_apart() -> None:
+    """`--cohort-starts 0`: the open family. The public set's names and bytes stay as they are."""
+    assert instances.instance_name(300, 1.10, 1) == "n300-s110-seed1"
+    assert instances.instance_name(300, 1.10, 1, (0,)) == "n300-s110-c0-seed1"
+    single = instances.generate(STANDARDS, 60, 1.10, 1, cohort_starts=(0,))
+    assert single["name"] == "n60-s110-c0-seed1"
+    assert {t["start"] for t in single["trainees"]} == {0}
+    assert single["generator"]["cohort_starts"] == [0]
+    public = instances.generate(STANDARDS, 60, 1.10, 1)
+    assert {t["start"] for t in public["trainees"]} == {0, 12, 24}
+    assert "cohort_starts" not in public["generator"]
