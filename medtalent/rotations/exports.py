@@ -93,21 +93,24 @@ def schedule_grid_xlsx(schedule: Schedule, filters: GridFilters, diff: ScheduleD
     key = workbook.create_sheet(title=_("Legend")[:31])
     key.column_dimensions["A"].width = 12
     key.column_dimensions["B"].width = 28
-    key.column_dimensions["C"].width = 28
+    key.column_dimensions["C"].width = 14
+    key.column_dimensions["D"].width = 28
     key_header = []
-    for text in (_("Code"), _("Department"), _("Institution")):
+    for text in (_("In the grid"), _("Department"), _("Code"), _("Institution")):
         cell = xlsx_cell(key, text)
         cell.font = bold
         key_header.append(cell)
     key.append(key_header)
     for entry in legend:
-        code = xlsx_cell(key, entry.code)
-        code.fill = fills[entry.department_id]
-        key.append([code, xlsx_cell(key, entry.name), xlsx_cell(key, entry.institution)])
+        label = xlsx_cell(key, entry.label)
+        label.fill = fills[entry.department_id]
+        key.append(
+            [label, xlsx_cell(key, entry.name), xlsx_cell(key, entry.code), xlsx_cell(key, entry.institution)]
+        )
     for value, meaning in ((RESEARCH, _("Protected research months")), (LEAVE, _("Leave"))):
-        code = xlsx_cell(key, labels[value])
-        code.fill = fills[value]
-        key.append([code, xlsx_cell(key, meaning), None])
+        label = xlsx_cell(key, labels[value])
+        label.fill = fills[value]
+        key.append([label, xlsx_cell(key, meaning), None, None])
     key.append([])
     if diff is not None:
         note = xlsx_cell(key, _("Bold red: differs from the published schedule"))

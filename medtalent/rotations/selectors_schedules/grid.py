@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
-from django.utils.translation import pgettext
+from django.utils.translation import get_language, pgettext
 
 from medtalent.people.models import Department, TraineeProfile
 
@@ -52,6 +52,12 @@ class LegendEntry:
     institution: str
     is_partner: bool
     colour: str
+
+    @property
+    def label(self) -> str:
+        """What a grid cell says for the department: in Chinese its name, a few characters that the
+        secretaries know at a glance; in English its code, since the English names are long."""
+        return self.name if self.name and get_language().startswith("zh") else self.code
 
     @property
     def css(self) -> str:
@@ -264,8 +270,8 @@ def schedule_legend(schedule: Schedule, diff: ScheduleDiff | None = None) -> lis
 
 
 def grid_labels(legend: list[LegendEntry]) -> dict[int | None, str]:
-    """What a grid cell says: the department's code, or a short word for research and leave."""
-    labels: dict[int | None, str] = {entry.department_id: entry.code for entry in legend}
+    """What a grid cell says: the department's label, or a short word for research and leave."""
+    labels: dict[int | None, str] = {entry.department_id: entry.label for entry in legend}
     labels[RESEARCH] = pgettext("rotation grid cell", "Research")
     labels[LEAVE] = pgettext("rotation grid cell", "Leave")
     labels[None] = ""

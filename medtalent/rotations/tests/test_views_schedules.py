@@ -665,11 +665,11 @@ def test_xlsx_has_the_secretaries_layout_with_colours_and_a_legend(
     assert sheet["E2"].fill.fgColor.rgb == "00" + department_colour("RESP").lstrip("#").upper()
     assert (sheet["G2"].font.b, sheet["E2"].font.b) == (True, False)  # Bai's changed month, 2025-11
     legend = [[cell.value for cell in row] for row in workbook["Legend"].iter_rows()]
-    assert legend[0] == ["Code", "Department", "Institution"]
+    assert legend[0] == ["In the grid", "Department", "Code", "Institution"]
     assert legend[1:4] == [
-        ["CARD", "Cardiology rotation", "Affiliated Hospital"],
-        ["LAB", "Laboratory medicine", "Partner Hospital"],
-        ["RESP", "Respiratory medicine", "Affiliated Hospital"],
+        ["CARD", "Cardiology rotation", "CARD", "Affiliated Hospital"],
+        ["LAB", "Laboratory medicine", "LAB", "Partner Hospital"],
+        ["RESP", "Respiratory medicine", "RESP", "Affiliated Hospital"],
     ]
     assert legend[4][:2] == ["Research", "Protected research months"]
     assert ["Schedule", "Re-plan"] in [row[:2] for row in legend]
@@ -677,6 +677,30 @@ def test_xlsx_has_the_secretaries_layout_with_colours_and_a_legend(
         f"/rotations/schedules/{plans.draft.pk}/export.xlsx?q=bai"
     )
     assert load_workbook(io.BytesIO(filtered.content))["Schedule"].max_row == 2
+
+
+def test_in_chinese_the_grid_and_the_xlsx_name_departments_by_their_chinese_names(
+    client: Client, personas: dict[str, User], plans: Plans, rotation_world: RotationWorld
+) -> None:
+    """Chinese department names are a few characters: secretaries read them at a glance, not codes."""
+    client.cookies["django_language"] = "zh-hans"
+    officer = _as(client, personas["officer"])
+    html = officer.get(f"/rotations/schedules/{plans.draft.pk}/").content.decode()
+    card, resp = (rotation_world.departments[code].pk for code in ("CARD", "RESP"))
+    assert _cells(_row(html, plans.trainee)) == [
+        ("4", f"dep-{card}", "心血管内科（轮转）"),
+        ("3", f"dep-{resp}", "呼吸内科"),
+        ("5", "e", ""),
+    ]
+    legend = _text(html[html.index('id="grid-legend"') : html.index("</ul>", html.index('id="grid-legend"'))])
+    assert "呼吸内科 RESP" in legend  # the code beside the name that the cells show
+    workbook = load_workbook(
+        io.BytesIO(officer.get(f"/rotations/schedules/{plans.draft.pk}/export.xlsx").content)
+    )
+    rows = [[cell.value for cell in row] for row in workbook.worksheets[0].iter_rows()]
+    assert rows[3][4:8] == ["心血管内科（轮转）"] * 4
+    legend_rows = [[cell.value for cell in row] for row in workbook.worksheets[1].iter_rows()]
+    assert ["呼吸内科", "呼吸内科", "RESP"] in [row[:3] for row in legend_rows]
 
 
 # --- load against places ------------------------------------------------------------------------
