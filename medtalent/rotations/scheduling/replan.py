@@ -24,6 +24,14 @@ cells it fills ripple through many rows. Here instead:
 
 If CP-SAT finds nothing better in its time, a greedy pass over the same moves (the best first, re-rated
 as loads change) is taken instead. The guided search in `solver.py` finishes whatever overload is left.
+
+Once the overload is settled, `fewer_changes` runs the same choice the other way: the trainees whose rows
+differ from the previous plan are offered rows that put runs of their changed months back, the trainees
+of the full cells those rows enter moves out of them, and no cell's overload may grow. It undoes what
+no single trainee can undo alone (two trainees swapped across full cells). On the bench's N=1000
+re-plans it finds nothing to take back (the general-surgery cut's surgery group has no room left in
+the cut months, so each month beyond the first 41 or so costs two changes whoever moves); at N=100 it
+takes back a few months.
 """
 
 from __future__ import annotations
@@ -47,6 +55,8 @@ MOVES_PER_TRAINEE = 12  # moves per trainee offered to CP-SAT, the cheapest firs
 MOVES_PER_CHAINED_TRAINEE = 4  # the same for the trainees of full cells; more slows CP-SAT, gains little
 MOST_PART_MONTHS = 3  # longest end of a block that swaps with the end of another
 MOST_ELECTIVE_MONTHS = 3  # longest run of elective months given up for another department of the group
+MOST_RESTORED_RUNS = 6  # a changed row with more runs of changed months offers only its whole previous row
+OPTIONS_SHARE = 0.5  # of a `fewer_changes` round's time, for building the options; CP-SAT gets the rest
 
 
 def department_keeps_rules(problem: TraineeProblem, row: list[int], d: int) -> bool:
@@ -282,6 +292,7 @@ class Choice:
 
     def __init__(self, search: _Search, options: dict[int, list[np.ndarray]]) -> None:
         self.search = search
+        self.gain = 0  # by how much the rows `solve` chose lower the objective
         self.moves: dict[int, list[_Move]] = {}
         for i, rows in options.items():
             current = search.rows[i]
@@ -314,26 +325,31 @@ class Choice:
             ]
         return int(extra)
 
-    def solve(self, time_limit: float) -> dict[int, np.ndarray]:
+    def solve(self, time_limit: float, hard_capacity: bool = False) -> dict[int, np.ndarray]:
         """The chosen rows of the trainees that move: CP-SAT's, or the greedy's if CP-SAT found nothing
-        better in time."""
-        found = self.exact(time_limit)
+        better in time. With `hard_capacity`, no cell's overload may grow."""
+        found = self.exact(time_limit, hard_capacity)
         if found is None or found[1] <= 0:
-            greedy, gain = self.greedy()
+            greedy, gain = self.greedy(hard_capacity)
             if gain > 0:
                 found = greedy, gain
+        self.gain = 0 if found is None else found[1]
         return {} if found is None else {move.trainee: move.row for move in found[0]}
 
-    def greedy(self) -> tuple[list[_Move], int]:
-        """Moves taken one at a time, the one that lowers the objective most first; and the total gain."""
+    def greedy(self, hard_capacity: bool = False) -> tuple[list[_Move], int]:
+        """Moves taken one at a time, the one that lowers the objective most first; and the total gain.
+        With `hard_capacity`, a move that would overload a cell more than it is now is never taken."""
         search = self.search
         load, capacity, minimum = search.load.tolist(), search.capacity.tolist(), search.minimum.tolist()
+        ceiling = np.maximum(search.load, search.capacity).tolist() if hard_capacity else None
         over_weight, under_weight = search.weights["overload"], search.weights["underfill"]
 
         def rise(move: _Move) -> int:
             total = move.extra
             for d, t, sign in move.cells:
                 before, after, cap, least = load[d][t], load[d][t] + sign, capacity[d][t], minimum[d][t]
+                if ceiling is not None and after > ceiling[d][t]:
+                    return 1  # never taken
                 total += over_weight * (max(0, after - cap) - max(0, before - cap))
                 total += under_weight * (max(0, least - after) - max(0, least - before))
             return total
@@ -369,8 +385,9 @@ class Choice:
                             heapq.heappush(heap, (rise(other), j, m))
         return taken, gain
 
-    def exact(self, time_limit: float) -> tuple[list[_Move], int] | None:
-        """CP-SAT's best combination within the time and its gain; None if it found none."""
+    def exact(self, time_limit: float, hard_capacity: bool = False) -> tuple[list[_Move], int] | None:
+        """CP-SAT's best combination within the time and its gain; None if it found none. With
+        `hard_capacity`, no cell's overload may grow."""
         search = self.search
         weights = search.weights
         model = cp_model.CpModel()
@@ -400,6 +417,8 @@ class Choice:
                 int(search.minimum[d, t]),
             )
             change = cp_model.LinearExpr.weighted_sum(literals, signs)
+            if hard_capacity and load + signs.count(1) > max(capacity, load):
+                model.add(change <= max(0, capacity - load))
             if load + signs.count(1) > capacity:
                 over = model.new_int_var(0, load + signs.count(1) - capacity, f"over{d}_{t}")
                 model.add(over >= change + (load - capacity))
@@ -468,6 +487,102 @@ def repair(search: _Search, time_limit: float) -> bool:
     choice = Choice(search, options)
     chosen = choice.solve(max(0.05, time_limit - (time.monotonic() - started)))
     if not chosen:
+        return False
+    for i, row in chosen.items():
+        search.take_out(i)
+        search.place(i, row)
+    return True
+
+
+def changed_offsets(problem: TraineeProblem, row: np.ndarray) -> np.ndarray:
+    """The row's offsets whose month differs from the previous plan (and is compared with it)."""
+    previous = problem.previous_index
+    return np.flatnonzero((row != previous) & (previous != -3))
+
+
+def restores(problem: TraineeProblem, row: np.ndarray, target: np.ndarray | None = None) -> list[np.ndarray]:
+    """Valid rows that put back some runs of the row's changed months as the previous plan had them
+    (or as `target` has them: for a trainee whose previous row broke, the row of fewest changes found).
+
+    Undoing a block move puts back both of its runs at once, so every combination of runs is tried
+    (up to MOST_RESTORED_RUNS runs; beyond, only all of them).
+    """
+    previous = problem.previous_index if target is None else target
+    # Months the previous plan left empty (-2) or does not cover (-3) have nothing to put back.
+    differs = np.flatnonzero((row != previous) & (previous >= -1)).tolist()
+    runs: list[list[int]] = []
+    for offset in differs:
+        if runs and runs[-1][-1] == offset - 1:
+            runs[-1].append(offset)
+        else:
+            runs.append([offset])
+    if not runs:
+        return []
+    if len(runs) > MOST_RESTORED_RUNS:
+        subsets: list[tuple[list[int], ...]] = [tuple(runs)]
+    else:
+        subsets = [s for size in range(1, len(runs) + 1) for s in itertools.combinations(runs, size)]
+    found = []
+    for subset in subsets:
+        candidate = row.copy()
+        for run in subset:
+            candidate[run] = previous[run]
+        if row_is_valid(problem, candidate):
+            found.append(candidate)
+    return found
+
+
+def fewer_changes(search: _Search, time_limit: float) -> bool:
+    """One round that takes back changes without adding overload; whether any row changed.
+
+    For when the overload is settled. The trainees whose rows differ from the previous plan are offered
+    rows that put some of their changed months back (`restores`). Putting a month back usually enters a
+    full cell, so the trainees of those cells are offered moves out of them into cells with room or
+    cells the first trainees' rows would free (a chain: A takes back B's place, B gives up an elective
+    month). CP-SAT picks the combination of least objective; no cell's overload may grow, so the
+    (overload, objective) pair can only get better.
+    """
+    started = time.monotonic()
+    # Building the options must leave CP-SAT most of the time: past this, the round gives up.
+    cutoff = started + OPTIONS_SHARE * time_limit
+    full = search.load >= search.capacity
+    options: dict[int, list[np.ndarray]] = {}
+    entered = np.zeros_like(full)
+    freed = np.zeros_like(full)
+    for i, (problem, row) in enumerate(zip(search.problems, search.rows, strict=True)):
+        if not problem.trainee.previous or len(changed_offsets(problem, row)) == 0:
+            continue
+        found = restores(problem, row, search.fewest.get(i))
+        if not found:
+            continue
+        options[i] = found
+        start = problem.trainee.start
+        for candidate in found:
+            differs = np.flatnonzero(candidate != row)
+            going = differs[candidate[differs] >= 0]
+            entered[candidate[going], start + going] = True
+            leaving = differs[row[differs] >= 0]
+            freed[row[leaving], start + leaving] = True
+        if time.monotonic() > cutoff:
+            return False
+    if not options:
+        return False
+    squeezed = entered & full
+    leave, crowded, room = squeezed.tolist(), full.tolist(), (~full | freed).tolist()
+    for i in sorted(_members(search, squeezed) - set(options)):
+        found_moves = moves(
+            search.problems[i], search.rows[i], leave, crowded, MOVES_PER_CHAINED_TRAINEE, enter=room
+        )
+        if found_moves:
+            options[i] = found_moves
+        if time.monotonic() > cutoff:
+            return False
+    choice = Choice(search, options)
+    left = time_limit - (time.monotonic() - started)
+    if left < 0.02:
+        return False
+    chosen = choice.solve(left, hard_capacity=True)
+    if not chosen or choice.gain <= 0:
         return False
     for i, row in chosen.items():
         search.take_out(i)
