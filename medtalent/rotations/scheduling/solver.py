@@ -6,13 +6,18 @@
 2. **Bound** (`bound.py`): the overload and objective no schedule can beat.
 3. **Build**: trainees are inserted one by one against load-aware costs. When re-planning, a trainee's
    previous row is kept whenever it is still valid, so nothing moves without a reason; one whose
-   previous row broke is laid out for the fewest changes, capacity aside.
+   previous row broke is laid out for the fewest changes, capacity aside (the oracle's best few
+   configurations, else the exact model with the trainee's own costs: on the bench's leave wave this
+   takes the changed months from about 370 to about 320).
 4. **Repair**. When re-planning, first the minimum-change repair (`replan.py`): block moves for every
    trainee in or next to an overloaded cell, chosen together by CP-SAT for the fewest changes. Then
    guided local search: take a trainee out of an overloaded department-month and lay them out again;
    cells that stay overloaded grow more expensive, so the search leaves local minima. Stops as soon as
    the overload equals its bound.
-5. **Polish**: with the overload settled, re-lay trainees for preferences, minimum staffing and fewer
+5. **Fewer changes** (re-plans, `replan.fewer_changes`): with the overload settled, CP-SAT offers the
+   changed trainees their previous months back, and the trainees of the full cells that needs moves
+   out, without letting any cell's overload grow: swaps that no single trainee can undo alone.
+6. **Polish**: with the overload settled, re-lay trainees for preferences, minimum staffing and fewer
    changes (a still-valid previous row is always one candidate), keeping a new row only if the
    objective does not get worse.
 """
@@ -31,6 +36,7 @@ from .evaluate import add_row, capacity_arrays, changed_months, figures, prefere
 from .exact import solve_trainee
 from .master import NOISE, best_combination, more_columns
 from .model import SOLUTION_FORMAT, read_instance
+from .replan import fewer_changes
 from .replan import repair as minimum_change_repair
 from .trainee import TraineeProblem, compile_trainees
 
@@ -42,6 +48,9 @@ MIN_BOUND_SECONDS = 0.25  # less than this left: no Lagrangian round (it could n
 MIN_COMBINE_SECONDS = 0.3  # less than this left: no price-and-branch (it could not finish)
 COLUMNS_SHARE = 0.3  # of price-and-branch's time, for more columns; CP-SAT's choice gets the rest
 OBJECTIVE_BOUND_SHARE = 0.3  # of the time left once the overload is settled
+FEWEST_CHANGES_TRIES = 5  # the oracle's configurations for a broken row (about 2 ms a trainee)
+FEWEST_CHANGES_SECONDS = 0.5  # the exact model's time for a broken row's fewest changes
+FEWER_CHANGES_SHARE = 0.5  # of the time left once a re-plan's overload is settled, to take changes back
 
 
 class Cancelled(Exception):
@@ -145,6 +154,16 @@ def solve_instance(
     search.reset_to(best_rows)
     best = figures(instance, problems, best_rows, codes)
     reporter.best(best.overload, best.objective)
+    if search.replanning and settled_at is not None:
+        # A re-plan's overload is settled: take back changes that are no longer needed.
+        until = time.monotonic() + FEWER_CHANGES_SHARE * (deadline - time.monotonic())
+        while (left := until - time.monotonic()) > 0.05 and fewer_changes(search, left):
+            final = figures(instance, problems, search.rows, codes)
+            if (final.overload, final.objective) >= (best.overload, best.objective):
+                search.reset_to(best_rows)
+                break
+            best_rows, best = [row.copy() for row in search.rows], final
+            reporter.best(best.overload, best.objective)
     # Once the overload is settled, the objective's bound gets the time polishing leaves, at least a share.
     reserve = OBJECTIVE_BOUND_SHARE * (deadline - time.monotonic())
     polish_until = deadline - reserve if settled_at is not None else min(deadline, time.monotonic() + 0.5)
@@ -254,6 +273,9 @@ class _Search:
         self.members: dict[tuple[int, int], set[int]] = {}
         self.replanning = any(problem.trainee.previous for problem in problems)
         self.kept: list[np.ndarray | None] = [None] * len(problems)  # still-valid previous rows
+        # Re-planned trainees whose previous row broke: the row built for them (fewest changes found,
+        # capacity aside), which later rounds may offer them back.
+        self.fewest: dict[int, np.ndarray] = {}
 
     # -- bookkeeping ---------------------------------------------------------------------------------
 
@@ -348,9 +370,25 @@ class _Search:
                 # their rules allow; the overload that makes is the minimum-change repair's to clear,
                 # with everyone's moves weighed together. Minimum staffing still counts.
                 cost = (self.load < self.minimum) * -float(self.weights["underfill"])
-                self.place(i, self.lay_out(i, cost, tries=1, fallback=checked.get(i)))
+                self.fewest[i] = self.fewest_changes(i, cost, checked.get(i))
+                self.place(i, self.fewest[i].copy())
             else:
                 self.place(i, self.lay_out(i, self.marginal_cost(guided=True), tries=1))
+
+    def fewest_changes(self, i: int, shared: np.ndarray, fallback: np.ndarray | None) -> np.ndarray:
+        """A row for a re-planned trainee whose previous row broke, with as few changes as the oracle
+        or, failing it, the exact model finds (their own costs count, capacity does not)."""
+        problem = self.problems[i]
+        found = problem.layout(shared, tries=FEWEST_CHANGES_TRIES)
+        if found is not None and row_is_valid(problem, found[1]):
+            return found[1]
+        # The exact model minimises only the costs it is given: add the trainee's own (changes first).
+        own = shared.copy()
+        own[np.ix_(np.array(problem.departments), problem.free)] += problem.own_cost
+        exact = solve_trainee(problem, self.codes, own, time_limit=FEWEST_CHANGES_SECONDS)
+        if exact.row is not None:
+            return exact.row
+        return fallback if fallback is not None else self.lay_out(i, shared, tries=1)
 
     def department_overload(self) -> np.ndarray:
         return np.maximum(self.load - self.capacity, 0).sum(axis=1)
