@@ -612,7 +612,8 @@ def _cells(schedule: Schedule) -> dict[tuple[int, datetime.date], int | None]:
 def _notify_publication(schedule: Schedule, changes: ScheduleChanges) -> None:
     from django.contrib.auth import get_user_model
 
-    url = reverse("rotation_schedule", args=[schedule.pk])
+    # Each reader lands on their own view of it: trainees on their timeline, heads on their roster (the
+    # schedule's own page is the planners').
     users = (
         get_user_model()
         .objects.filter(person__trainee_profiles__in=changes.trainees, is_active=True)
@@ -622,7 +623,7 @@ def _notify_publication(schedule: Schedule, changes: ScheduleChanges) -> None:
         recipients=users,
         title=_("Your rotation schedule has changed"),
         body=format_lazy("{}", _("A new rotation schedule was published. See your months and departments.")),
-        url=url,
+        url=reverse("rotation_me"),
     )
     heads = (
         get_user_model()
@@ -637,7 +638,7 @@ def _notify_publication(schedule: Schedule, changes: ScheduleChanges) -> None:
         recipients=heads,
         title=_("The rotation schedule for your department has changed"),
         body=_("A new rotation schedule was published. See who comes to your department and when."),
-        url=url,
+        url=reverse("rotation_roster"),
     )
 
 

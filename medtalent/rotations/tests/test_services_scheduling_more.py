@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse as django_reverse
 from django.utils import timezone
 
 from medtalent.core.errors import ApplicationError, ConflictError
@@ -161,10 +162,12 @@ def officer(personas: dict[str, Any]) -> Any:
 
 @pytest.fixture
 def stand_in_urls(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The schedule's page, whether or not its URL exists yet."""
+    """The schedule's page, whether or not its URL exists yet; the other pages as they are."""
 
-    def reverse(name: str, args: list[Any]) -> str:
-        assert name == "rotation_schedule"
+    def reverse(name: str, args: list[Any] | None = None) -> str:
+        if name != "rotation_schedule":
+            return django_reverse(name)
+        assert args is not None
         return f"/rotations/schedules/{args[0]}/"
 
     monkeypatch.setattr(scheduling, "reverse", reverse)
@@ -919,15 +922,15 @@ def test_publishing_notifies_affected_trainees_and_the_heads_of_affected_departm
     trainee_title = "您的轮转安排有变动"
     head_title = "您科室的轮转安排有变动"
     got = {(n.recipient.username, n.title, n.url) for n in Notification.objects.select_related("recipient")}
-    url = f"/rotations/schedules/{draft.pk}/"
+    timeline, roster = "/rotations/me/", "/rotations/roster/"  # each reader's own view of the schedule
     assert got == {
-        (moved.username, trainee_title, url),
-        (researcher.username, trainee_title, url),
-        (gone.username, trainee_title, url),
-        (card_head.username, head_title, url),
-        (resp_head.username, head_title, url),
-        (lab_head.username, head_title, url),
-        (onc_head.username, head_title, url),
+        (moved.username, trainee_title, timeline),
+        (researcher.username, trainee_title, timeline),
+        (gone.username, trainee_title, timeline),
+        (card_head.username, head_title, roster),
+        (resp_head.username, head_title, roster),
+        (lab_head.username, head_title, roster),
+        (onc_head.username, head_title, roster),
     }
     assert (
         Notification.objects.get(recipient=researcher).body
