@@ -6,9 +6,9 @@
 2. **Bound** (`bound.py`): the overload and objective no schedule can beat.
 3. **Build**: trainees are inserted one by one against load-aware costs. When re-planning, a trainee's
    previous row is kept whenever it is still valid, so nothing moves without a reason; one whose
-   previous row broke is laid out for the fewest changes, capacity aside (the oracle's best few
-   configurations, else the exact model with the trainee's own costs: on the bench's leave wave this
-   takes the changed months from about 370 to about 320).
+   previous row broke is laid out for the fewest changes, capacity aside (the oracle's row or the
+   check's, else the exact model with the trainee's own costs: on the bench's leave wave this takes
+   the changed months from about 370 to about 320).
 4. **Repair**. When re-planning, first the minimum-change repair (`replan.py`): block moves for every
    trainee in or next to an overloaded cell, chosen together by CP-SAT for the fewest changes. Then
    guided local search: take a trainee out of an overloaded department-month and lay them out again;
@@ -48,7 +48,6 @@ MIN_BOUND_SECONDS = 0.25  # less than this left: no Lagrangian round (it could n
 MIN_COMBINE_SECONDS = 0.3  # less than this left: no price-and-branch (it could not finish)
 COLUMNS_SHARE = 0.3  # of price-and-branch's time, for more columns; CP-SAT's choice gets the rest
 OBJECTIVE_BOUND_SHARE = 0.3  # of the time left once the overload is settled
-FEWEST_CHANGES_TRIES = 5  # the oracle's configurations for a broken row (about 2 ms a trainee)
 FEWEST_CHANGES_SECONDS = 0.5  # the exact model's time for a broken row's fewest changes
 FEWER_CHANGES_SHARE = 0.5  # of the time left once a re-plan's overload is settled, to take changes back
 
@@ -375,20 +374,19 @@ class _Search:
             else:
                 self.place(i, self.lay_out(i, self.marginal_cost(guided=True), tries=1))
 
-    def fewest_changes(self, i: int, shared: np.ndarray, fallback: np.ndarray | None) -> np.ndarray:
-        """A row for a re-planned trainee whose previous row broke, with as few changes as the oracle
-        or, failing it, the exact model finds (their own costs count, capacity does not)."""
+    def fewest_changes(self, i: int, shared: np.ndarray, checked: np.ndarray | None) -> np.ndarray:
+        """A row for a re-planned trainee whose previous row broke, for the fewest changes (their own
+        costs and `shared` count, capacity does not): the oracle's or the check's row (`checked`, laid
+        out for the fewest changes), whichever costs less; failing both, the exact model's."""
         problem = self.problems[i]
-        found = problem.layout(shared, tries=FEWEST_CHANGES_TRIES)
+        candidates = [] if checked is None else [checked]
+        found = problem.layout(shared, tries=1)
         if found is not None and row_is_valid(problem, found[1]):
-            return found[1]
-        # The exact model minimises only the costs it is given: add the trainee's own (changes first).
-        own = shared.copy()
-        own[np.ix_(np.array(problem.departments), problem.free)] += problem.own_cost
-        exact = solve_trainee(problem, self.codes, own, time_limit=FEWEST_CHANGES_SECONDS)
-        if exact.row is not None:
-            return exact.row
-        return fallback if fallback is not None else self.lay_out(i, shared, tries=1)
+            candidates.append(found[1])
+        if candidates:
+            return min(candidates, key=lambda row: self.row_cost(i, row, shared))
+        exact = _fewest_changes_exactly(problem, self.codes, shared)
+        return exact if exact is not None else self.lay_out(i, shared, tries=1)
 
     def department_overload(self) -> np.ndarray:
         return np.maximum(self.load - self.capacity, 0).sum(axis=1)
@@ -485,9 +483,20 @@ def _infeasible_trainees(
     return diagnostics
 
 
+def _fewest_changes_exactly(
+    problem: TraineeProblem, codes: list[str], shared: np.ndarray
+) -> np.ndarray | None:
+    """The exact model's row for the least `shared` cost plus the trainee's own (changes first); None if
+    it finds none in its short time."""
+    cost = shared.copy()
+    cost[np.ix_(np.array(problem.departments), problem.free)] += problem.own_cost
+    return solve_trainee(problem, codes, cost, time_limit=FEWEST_CHANGES_SECONDS).row
+
+
 def _conflict(problem: TraineeProblem, codes: list[str]) -> tuple[list | None, np.ndarray | None]:
     """(None, a valid row) when the trainee has one (the oracle's is the fewest changes and least
-    preference cost it finds); else (the rules that conflict, None)."""
+    preference cost it finds, and so is the exact model's for a re-planned trainee); else (the rules
+    that conflict, None)."""
     if problem.configuration_count:
         found = problem.layout(np.zeros((len(codes), problem.horizon)), tries=5)
         if found is not None and row_is_valid(problem, found[1]):
@@ -497,6 +506,10 @@ def _conflict(problem: TraineeProblem, codes: list[str]) -> tuple[list | None, n
         exact = solve_trainee(problem, codes, None, time_limit=60.0)
         if exact.row is None and not exact.conflict:
             raise Undecided(problem.trainee.id)
+    if exact.row is not None and problem.trainee.previous:
+        # The check only asked for a row; a re-planned trainee falls back on it, so ask for few changes.
+        fewest = _fewest_changes_exactly(problem, codes, np.zeros((len(codes), problem.horizon)))
+        return None, fewest if fewest is not None else exact.row
     return (None, exact.row) if exact.row is not None else (exact.conflict, None)
 
 
