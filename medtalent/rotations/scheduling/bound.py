@@ -9,6 +9,15 @@ bound on it when time runs out, summed over departments, bounds the overload of 
 Placements are compared only on the department's *critical* months (where more trainees could come than
 there are places); placements alike there are one choice, which keeps the programmes small.
 
+That relaxation cannot see a standard whose own departments must hold its trainees month after month:
+when everyone starts together and every other department's window has closed, the trainees outnumber
+the places of all those departments together, whatever each department does. So a second bound keeps
+the one-place-at-a-time rule and forgets which department: for the departments only one standard uses
+(its *own* departments), each kind of trainee must spend its months there, must be there in a month no
+other department can take, and cannot be there where none of them can; the overload is then at least
+the total above their summed capacity, month by month. Where that bound is positive the own departments
+are bounded as one cluster, by the better of the two bounds.
+
 The objective's bound is the better of two: the overload bound plus floors for the soft costs (each
 ignoring capacity), and the Lagrangian bound of `lagrange.py`, which prices capacity and minimum staffing
 into every trainee's choice.
@@ -108,6 +117,7 @@ class LowerBounds:
         self._soft: tuple[int, int, int] | None = None
         self._lagrangian: ObjectiveBound | None = None
         self._classes: dict[int, list[tuple[int, list[frozenset[int]] | None]]] = {}
+        self.together: dict[tuple[int, ...], int] = {}  # own departments bounded as one -> their bound
 
     def classes(self, d: int) -> list[tuple[int, list[frozenset[int]] | None]]:
         if d not in self._classes:
@@ -146,7 +156,83 @@ class LowerBounds:
         clusters: dict[int, list[int]] = {}
         for d in range(department_count):
             clusters.setdefault(root(d), []).append(d)
+        for own in self.own_departments(list(clusters.values())):
+            value = self.month_cover_overload(own)
+            if value > 0:  # bounded together from now on; the per-department bound alone would miss it
+                self.together[own] = value
+                for d in own[1:]:
+                    parent[root(d)] = root(own[0])
+        clusters = {}
+        for d in range(department_count):
+            clusters.setdefault(root(d), []).append(d)
         return {d: tuple(members) for members in clusters.values() for d in members}
+
+    def own_departments(self, clusters: list[list[int]]) -> list[tuple[int, ...]]:
+        """Per standard, the clusters no other standard's trainee uses, as one set of departments."""
+        users: dict[int, set[str]] = {}
+        for problem, _size in self.kinds:
+            for d in problem.departments:
+                users.setdefault(d, set()).add(problem.trainee.standard.code)
+        own: dict[str, list[int]] = {}
+        for members in clusters:
+            standards = set().union(*(users.get(d, set()) for d in members))
+            if len(standards) == 1:
+                own.setdefault(standards.pop(), []).extend(members)
+        return [tuple(sorted(members)) for members in own.values()]
+
+    def month_cover_overload(self, departments: tuple[int, ...], time_limit: float = 2.0) -> int:
+        """A proven bound on these departments' overload from their months in total (whole clusters only).
+
+        Per kind of trainee: the months it spends in these departments, the months it must be in one of
+        them (working months no other department of theirs can take) and the months it may be. Which of
+        the departments is forgotten, so the bound is the least total above their summed capacity.
+        """
+        inside = set(departments)
+        horizon = self.capacity.shape[1]
+        room = self.capacity[list(departments)].sum(axis=0)
+        model = cp_model.CpModel()
+        per_month: dict[int, tuple[list, int]] = {}  # month -> (its counts, their largest total)
+        for k, (problem, size) in enumerate(self.kinds):
+            members = [d for d in problem.departments if d in inside]
+            if not members:
+                continue
+            trainee = problem.trainee
+            working = {m for m in range(trainee.start, trainee.end) if m not in trainee.leave}
+            may = _months_reachable(problem, members, working)
+            elsewhere = _months_reachable(
+                problem, [d for d in problem.departments if d not in inside], working
+            )
+            must = working - elsewhere
+            if not must <= may:
+                continue  # no valid row (the check reports it); leaving a kind out only lowers the bound
+            months = _cluster_months(problem, members)
+            if len(must) > months or len(may) < months:
+                continue
+            total = []
+            for t in sorted(may):
+                count = model.new_int_var(size if t in must else 0, size, f"c{k}_{t}")
+                total.append(count)
+                terms, most = per_month.get(t, ([], 0))
+                per_month[t] = ([*terms, count], most + size)
+            model.add(sum(total) == size * months)
+        excess = []
+        for t, (terms, most) in per_month.items():
+            if t < horizon and most > room[t]:
+                over = model.new_int_var(0, most - int(room[t]), f"o{t}")
+                model.add(over >= sum(terms) - int(room[t]))
+                excess.append(over)
+        if not excess:
+            return 0
+        model.minimize(sum(excess))
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = time_limit
+        solver.parameters.num_workers = 1
+        status = solver.solve(model)
+        if status == cp_model.OPTIMAL:
+            return round(solver.objective_value)
+        if status == cp_model.FEASIBLE:
+            return max(0, math.ceil(solver.best_objective_bound - 1e-6))
+        return 0
 
     def department(self, d: int, time_limit: float) -> int:
         """The proven overload bound of the department's cluster; an unfinished one gets more time."""
@@ -156,6 +242,7 @@ class LowerBounds:
         ):
             self.limit_used[cluster] = time_limit
             value, exact = self._cluster_overload(cluster, time_limit)
+            value = max(value, self.together.get(cluster, 0))
             self.overload[cluster] = max(value, self.overload.get(cluster, 0))
             self.exact[cluster] = bool(exact)
         return self.overload[cluster]
@@ -271,6 +358,22 @@ def _reachable_months(options: list[frozenset[int]] | None) -> set[int] | None:
     reachable: set[int] = set()
     for option in options:
         reachable |= option
+    return reachable
+
+
+def _months_reachable(problem: TraineeProblem, departments: list[int], working: set[int]) -> set[int]:
+    """Working months where at least one of these departments may be: inside its window and not fixed to
+    another department (a superset of the months its placements reach, and much faster to find)."""
+    reachable: set[int] = set()
+    trainee = problem.trainee
+    for d in departments:
+        requirement = problem.requirement_of.get(d)
+        low, high = trainee.start, trainee.end
+        if requirement is not None:
+            low += requirement.earliest_start or 0
+            if requirement.latest_end is not None:
+                high = trainee.start + requirement.latest_end
+        reachable.update(m for m in working if low <= m < high and problem.fixed.get(m, d) == d)
     return reachable
 
 
