@@ -186,7 +186,10 @@ def solve_instance(
         bounds.refine_objective(best_rows, time_limit=left)
     objective_bound = bounds.objective()
     lp = bounds.lagrangian
-    if (
+    columns = lp.column_rows if lp is not None else []
+    # Rounds of price and branch: each adds noisy columns and lets CP-SAT choose again. A round that proves
+    # its choice the best of its columns before the deadline leaves time for another, with more columns.
+    while (
         lp is not None
         and best.objective > objective_bound
         and deadline - time.monotonic() > MIN_COMBINE_SECONDS
@@ -194,7 +197,7 @@ def solve_instance(
         reporter("combine", 95)
         columns_until = time.monotonic() + COLUMNS_SHARE * (deadline - time.monotonic())
         scale = NOISE * weights["underfill"]
-        columns = more_columns(problems, lp.groups, lp.column_rows, lp.last_prices, scale, rng, columns_until)
+        columns = more_columns(problems, lp.groups, columns, lp.last_prices, scale, rng, columns_until)
         rows = best_combination(
             problems, codes, lp.groups, columns, best_rows, capacity, minimum, weights, deadline
         )
