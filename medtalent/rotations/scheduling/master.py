@@ -67,8 +67,12 @@ def best_combination(
     minimum: np.ndarray,
     weights: dict[str, int],
     deadline: float,
+    max_overload: int,
 ) -> list[np.ndarray] | None:
     """Rows for every trainee, chosen among each group's columns and the incumbent rows, or None.
+
+    The overload may not exceed `max_overload` (the incumbent's): it comes first, whatever the weights,
+    so no saving elsewhere may buy a trainee-month above capacity.
 
     None when CP-SAT found no schedule by the deadline (building the model counts against it).
     """
@@ -100,6 +104,7 @@ def best_combination(
                     most[d, start + offset] = most.get((d, start + offset), 0) + len(members)
         model.add(cp_model.LinearExpr.sum([count for _, count in group_options]) == len(members))
         options.append(group_options)
+    overloads = []
     for (d, t), counts in cells.items():
         cap, least = int(capacity[d, t]), int(minimum[d, t])
         load = cp_model.LinearExpr.sum(counts)
@@ -107,10 +112,12 @@ def best_combination(
             over = model.new_int_var(0, most[d, t] - cap, "")
             model.add(load - cap <= over)
             objective.append(weights["overload"] * over)
+            overloads.append(over)
         if least > 0:
             under = model.new_int_var(0, least, "")
             model.add(least - load <= under)
             objective.append(weights["underfill"] * under)
+    model.add(cp_model.LinearExpr.sum(overloads) <= max_overload)
     model.minimize(cp_model.LinearExpr.sum(objective))
     left = deadline - time.monotonic()
     if left <= 0:

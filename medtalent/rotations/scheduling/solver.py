@@ -199,12 +199,21 @@ def solve_instance(
         scale = NOISE * weights["underfill"]
         columns = more_columns(problems, lp.groups, columns, lp.last_prices, scale, rng, columns_until)
         rows = best_combination(
-            problems, codes, lp.groups, columns, best_rows, capacity, minimum, weights, deadline
+            problems,
+            codes,
+            lp.groups,
+            columns,
+            best_rows,
+            capacity,
+            minimum,
+            weights,
+            deadline,
+            best.overload,
         )
-        if (
-            rows is not None
-            and (combined := figures(instance, problems, rows, codes)).objective < best.objective
-        ):
+        if rows is not None and (
+            (combined := figures(instance, problems, rows, codes)).overload,
+            combined.objective,
+        ) < (best.overload, best.objective):
             best_rows, best = rows, combined
             reporter.best(best.overload, best.objective)
 

@@ -56,6 +56,7 @@ def test_with_every_row_as_a_column_the_choice_is_the_optimum(data: dict[str, An
         minimum,
         instance.weights,
         time.monotonic() + 10,
+        max_overload=10**6,  # no cap: the weighted optimum, as brute force takes it
     )
     assert rows is not None
     value = figures(instance, problems, rows, codes).objective
@@ -74,7 +75,7 @@ def test_a_group_of_identical_trainees_shares_its_columns_and_members_keep_their
     def choose(incumbent: list[np.ndarray]) -> list[list[int]]:
         rows = best_combination(
             problems, codes, [[0, 1]], [[a_first, b_first]], incumbent, capacity, minimum,
-            instance.weights, time.monotonic() + 10,
+            instance.weights, time.monotonic() + 10, max_overload=1,
         )  # fmt: skip
         assert rows is not None
         assert figures(instance, problems, rows, codes).objective == 3  # one waits for A: early pref. 3
@@ -84,13 +85,46 @@ def test_a_group_of_identical_trainees_shares_its_columns_and_members_keep_their
     assert choose([b_first, a_first]) == [[1, 0], [0, 1]]  # an optimal start: nobody swaps
 
 
+def test_no_saving_elsewhere_buys_overload() -> None:
+    """Both want A first so badly (weight 5000) that overload (1000) would be cheaper: the cap forbids it."""
+    data = _queue_for_one_place()
+    del data["departments"][1]["minimum"]
+    for trainee in data["trainees"]:
+        trainee["preferences"][0]["weight"] = 5000
+    instance, codes, problems, capacity, minimum = _setup(data)
+    a_first, b_first = np.array([0, 1]), np.array([1, 0])
+    columns = [[a_first, b_first], [a_first, b_first]]
+    groups, start = [[0], [1]], [a_first, b_first]
+
+    def choose(cap: int) -> list[list[int]]:
+        rows = best_combination(
+            problems, codes, groups, columns, start, capacity, minimum, instance.weights,
+            time.monotonic() + 10, cap,
+        )  # fmt: skip
+        assert rows is not None
+        return [r.tolist() for r in rows]
+
+    assert choose(10) == [[0, 1], [0, 1]]  # weighted alone: both in A at once
+    assert figures(instance, problems, [a_first, b_first], codes).overload == 0
+    assert sorted(choose(0)) == [[0, 1], [1, 0]]  # capped at the start's overload: one waits
+
+
 def test_no_time_left_chooses_nothing() -> None:
     data = _queue_for_one_place()
     instance, codes, problems, capacity, minimum = _setup(data)
     rows = [np.array([0, 1]), np.array([1, 0])]
     assert (
         best_combination(
-            problems, codes, [[0], [1]], [[], []], rows, capacity, minimum, instance.weights, time.monotonic()
+            problems,
+            codes,
+            [[0], [1]],
+            [[], []],
+            rows,
+            capacity,
+            minimum,
+            instance.weights,
+            time.monotonic(),
+            0,
         )
         is None
     )

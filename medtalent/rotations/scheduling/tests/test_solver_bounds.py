@@ -185,6 +185,8 @@ def test_bounds_are_true_and_the_solution_is_valid(data: dict[str, Any]) -> None
     assert report.ok, [v.message for v in report.violations + report.mismatches]
     assert solution["overload_lower_bound"] <= min_overload <= solution["overload"]
     assert solution["objective_lower_bound"] <= min_objective <= solution["objective"]
+    if solution["overload_settled_seconds"] is not None:  # nothing after settling may give overload back
+        assert solution["overload"] == solution["overload_lower_bound"]
     if solution["status"] == "optimal":
         assert solution["objective"] == min_objective
 
