@@ -20,6 +20,9 @@
 6. **Polish**: with the overload settled, re-lay trainees for preferences, minimum staffing and fewer
    changes (a still-valid previous row is always one candidate), keeping a new row only if the
    objective does not get worse.
+7. **Objective bound, then price and branch**: the column-generation LP of `lagrange.py` proves the
+   objective's bound, and `master.py` lets CP-SAT choose every trainee's row among its columns (the
+   overload capped at the one reached), in rounds until the deadline.
 """
 
 from __future__ import annotations
