@@ -94,21 +94,10 @@ def block_moves(
     crowded: list[list[bool]],
     limit: int,
     enter: list[list[bool]] | None = None,
-) -> list[np.ndarray]:
-    """Up to `limit` valid rows one block move from `row` that take the trainee out of more `vacate`
-    cells than they enter: fewest changed months first, then fewest `crowded` cells entered."""
-    return [candidate for _, candidate in scored_block_moves(problem, row, vacate, crowded, limit, enter)]
-
-
-def scored_block_moves(
-    problem: TraineeProblem,
-    row: np.ndarray,
-    vacate: list[list[bool]],
-    crowded: list[list[bool]],
-    limit: int,
-    enter: list[list[bool]] | None = None,
 ) -> list[tuple[tuple[int, int], np.ndarray]]:
-    """`block_moves`, each with its score: (changed months plus crowded cells entered, changed months).
+    """Up to `limit` valid rows one block move from `row` that take the trainee out of more `vacate`
+    cells than they enter, each with its score (changed months plus `crowded` cells entered, changed
+    months), the lowest first.
 
     A block in a vacate cell swaps with another block of the same length, changes places with another
     block of its stretch, or moves past it (the blocks between shift). With `enter`, a move may only
@@ -213,7 +202,7 @@ def moves(
     enter: list[list[bool]] | None = None,
 ) -> list[np.ndarray]:
     """The cheapest `limit` of the block moves and the elective moves, fewest changed months first."""
-    found = scored_block_moves(problem, row, vacate, crowded, limit, enter)
+    found = block_moves(problem, row, vacate, crowded, limit, enter)
     found += elective_moves(problem, row, vacate, crowded, enter)
     found.sort(key=lambda item: item[0])
     return [candidate for _, candidate in found[:limit]]

@@ -152,7 +152,7 @@ def test_every_block_move_is_a_valid_row_with_the_same_month_counts(bench_plan) 
         assert row_is_valid(problem, row)
         vacate = (rng.random((len(codes), data["horizon_months"])) < 0.2).tolist()
         crowded = (rng.random((len(codes), data["horizon_months"])) < 0.5).tolist()
-        for move in replan.block_moves(problem, row, vacate, crowded, limit=50):
+        for _, move in replan.block_moves(problem, row, vacate, crowded, limit=50):
             tried += 1
             assert row_is_valid(problem, move), (problem.trainee.id, row, move)
             assert sorted(move.tolist()) == sorted(row.tolist())
