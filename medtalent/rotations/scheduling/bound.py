@@ -221,18 +221,7 @@ class LowerBounds:
                 over = model.new_int_var(0, most - int(room[t]), f"o{t}")
                 model.add(over >= sum(terms) - int(room[t]))
                 excess.append(over)
-        if not excess:
-            return 0
-        model.minimize(sum(excess))
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = time_limit
-        solver.parameters.num_workers = 1
-        status = solver.solve(model)
-        if status == cp_model.OPTIMAL:
-            return round(solver.objective_value)
-        if status == cp_model.FEASIBLE:
-            return max(0, math.ceil(solver.best_objective_bound - 1e-6))
-        return 0
+        return _least_excess(model, excess, time_limit, workers=1)[0]
 
     def department(self, d: int, time_limit: float) -> int:
         """The proven overload bound of the department's cluster; an unfinished one gets more time."""
@@ -296,18 +285,7 @@ class LowerBounds:
             over = model.new_int_var(0, max(0, int(most[d][t] - self.capacity[d, t])), f"o{d}_{t}")
             model.add(over >= sum(terms) - int(self.capacity[d, t]))
             excess.append(over)
-        if not excess:
-            return 0, True
-        model.minimize(sum(excess))
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = time_limit
-        solver.parameters.num_workers = 2
-        status = solver.solve(model)
-        if status == cp_model.OPTIMAL:
-            return round(solver.objective_value), True
-        if status in (cp_model.FEASIBLE, cp_model.UNKNOWN):
-            return max(0, math.ceil(solver.best_objective_bound - 1e-6)), False
-        return 0, False
+        return _least_excess(model, excess, time_limit, workers=2)
 
     def soft(self) -> tuple[int, int, int]:
         """Floors on underfill, preference cost and changes."""
@@ -359,6 +337,25 @@ def _reachable_months(options: list[frozenset[int]] | None) -> set[int] | None:
     for option in options:
         reachable |= option
     return reachable
+
+
+def _least_excess(model: cp_model.CpModel, excess: list, time_limit: float, workers: int) -> tuple[int, bool]:
+    """The least total of `excess` CP-SAT proves within its time, and whether that is the optimum.
+
+    When time runs out the figure is CP-SAT's proven bound, still a lower bound; nothing to minimise is 0.
+    """
+    if not excess:
+        return 0, True
+    model.minimize(sum(excess))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.num_workers = workers
+    status = solver.solve(model)
+    if status == cp_model.OPTIMAL:
+        return round(solver.objective_value), True
+    if status in (cp_model.FEASIBLE, cp_model.UNKNOWN):
+        return max(0, math.ceil(solver.best_objective_bound - 1e-6)), False
+    return 0, False
 
 
 def _months_reachable(problem: TraineeProblem, departments: list[int], working: set[int]) -> set[int]:
